@@ -1,0 +1,26 @@
+"""MON-01: every node exports its metrics, and Prometheus scrapes them."""
+
+import pytest
+
+from orion.expect import expect, expect_that
+
+pytestmark = [pytest.mark.req("MON-01"), pytest.mark.critical, pytest.mark.live]
+
+
+def test_node_exporter_serves_node_metrics(http):
+    metrics = http("node-exporter").get("/metrics")
+    expect(metrics.status_code, 200, "node_exporter does not serve /metrics")
+    expect_that("node_boot_time_seconds" in metrics.text, "node_exporter serves no node metrics")
+
+
+def test_prometheus_scrapes_every_node_exporter(service, inventory):
+    targets = service("prometheus").json("/api/v1/targets?state=active")["data"]["activeTargets"]
+    exporters = {t["labels"].get("instance", "?"): t for t in targets if t["labels"].get("job") == "node"}
+    down = {instance: t.get("lastError") or t["health"] for instance, t in exporters.items() if t["health"] != "up"}
+    expect_that(not down, "Prometheus cannot scrape node_exporter", observed=down)
+    expect_that(
+        len(exporters) >= len(inventory.hosts),
+        "Prometheus scrapes fewer node_exporters than there are nodes",
+        observed=sorted(exporters),
+        expected=sorted(inventory.hosts),
+    )

@@ -1,0 +1,117 @@
+"""`orion`: the command line. Exit codes: 0 all passed, 1 failures remain, 2 usage or configuration error,
+3 nothing failed but some checks could not run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+import typer
+
+from orion import PROJECT_ROOT, catalogue, inventory, matrix
+from orion.errors import ConfigError
+
+EXIT_CONFIG = 2
+CHECKS = PROJECT_ROOT / "checks"
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+app = typer.Typer(
+    help="Orion: the conformance suite of the Orion homelab.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+InventoryOpt = Annotated[
+    Path | None, typer.Option("--inventory", "-i", help="Inventory file (default: $ORION_INVENTORY, "
+                              "/etc/orion/inventory.yml, lab/inventory.yml).")]  # fmt: skip
+StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="State directory (run records, history).")]
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
+    typer.echo(f"orion: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _pytest(args: list[str]) -> int:
+    """Run the checks in-process; map pytest's own statuses onto Orion's exit codes."""
+    code = int(pytest.main([f"--rootdir={PROJECT_ROOT}", "-p", "no:cacheprovider", *args]))
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        typer.echo("orion: no check matched the selection", err=True)
+        return EXIT_CONFIG
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+        return EXIT_CONFIG
+    return code
+
+
+@app.command(context_settings=PASSTHROUGH)
+def check(
+    ctx: typer.Context,
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Run the checks against the homelab and write a run record. Extra arguments go to pytest
+    (e.g. `-m critical`, `-k ssh`, `-n 2`, `--junitxml=out.xml`). Without `-m`, every non-disruptive check runs."""
+    path = inventory.resolve_path(inventory_path)
+    try:
+        inventory.load(path)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    args = [str(CHECKS), f"--inventory={path}", "-q", "--tb=line", *ctx.args]
+    if state_dir:
+        args.append(f"--state-dir={state_dir}")
+    if not any(a == "-m" or a.startswith("-m") for a in ctx.args):
+        args += ["-m", "not disruptive"]
+    raise typer.Exit(_pytest(args))
+
+
+@app.command()
+def gate(
+    node: Annotated[str | None, typer.Argument(help="cortex or synapse (default: both)")] = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Run the static checks of stacks/ and provisioning/, with no inventory and no network. Exit 0 or 1."""
+    if node not in (None, "cortex", "synapse"):
+        raise fail(f"unknown node {node!r}: expected cortex or synapse")
+    args = [str(CHECKS), "-m", "static", "--orion-offline", "-q", "--tb=line"]
+    if node:
+        args.append(f"--orion-node={node}")
+    if state_dir:
+        args.append(f"--state-dir={state_dir}")
+    code = _pytest(args)
+    raise typer.Exit(0 if code == 0 else EXIT_CONFIG if code == EXIT_CONFIG else 1)
+
+
+@app.command("matrix")
+def matrix_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+) -> None:
+    """For each requirement: its checks, kinds, proof level, remediation and lab faults."""
+    if fmt not in ("md", "json"):
+        raise fail(f"unknown format {fmt!r}: expected md or json")
+    try:
+        rows = matrix.collect(catalogue.load())
+    except (ConfigError, RuntimeError) as exc:
+        raise fail(str(exc)) from None
+    sys.stdout.write(matrix.as_json(rows) if fmt == "json" else matrix.as_markdown(rows))
+
+
+def _mount_lab() -> None:
+    try:
+        from orion.lab.cli import app as lab_app
+    except ImportError:
+        return
+    app.add_typer(lab_app, name="lab", help="The lab: the homelab's stacks on real daemons in local Docker.")
+
+
+_mount_lab()
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"orion: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)

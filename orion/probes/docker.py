@@ -1,0 +1,49 @@
+"""A node's Docker engine, seen through its compose project only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orion.inventory import Host
+from orion.outcomes import ObservationError
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+class DockerNode:
+    """The containers of one node. In the lab both nodes share one engine, told apart by compose project."""
+
+    def __init__(self, host: Host) -> None:
+        if host.docker is None:
+            raise ObservationError(f"{host.name}: the inventory gives no orion_docker endpoint")
+        self.host = host
+        self.endpoint = host.docker
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import docker
+
+            try:
+                self._client = docker.DockerClient(base_url=self.endpoint.host, timeout=10)
+                self._client.ping()
+            except docker.errors.DockerException as exc:
+                self._client = None
+                raise ObservationError(f"docker {self.endpoint.host}: unreachable ({exc})") from None
+        return self._client
+
+    def containers(self) -> dict[str, Any]:
+        """The node's containers (running or not) by compose service name."""
+        import docker
+
+        try:
+            found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={self.endpoint.project}"})
+        except docker.errors.DockerException as exc:
+            raise ObservationError(f"docker {self.endpoint.host}: {exc}") from None
+        return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
