@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -35,15 +36,33 @@ def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
     return typer.Exit(code)
 
 
+#: Plugins loaded on demand: autoloading every installed plugin would cost more than a critical run itself.
+ON_DEMAND = {"-n": "xdist.plugin", "--numprocesses": "xdist.plugin", "--dist": "xdist.plugin",
+             "--alluredir": "allure_pytest.plugin", "--hypothesis": "_hypothesis_pytestplugin"}  # fmt: skip
+
+
 def _pytest(args: list[str]) -> int:
     """Run the checks in-process; map pytest's own statuses onto Orion's exit codes."""
-    code = int(pytest.main([f"--rootdir={PROJECT_ROOT}", "-p", "no:cacheprovider", *args]))
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    plugins = {"orion.plugin"} | {p for a in args for flag, p in ON_DEMAND.items() if a.startswith(flag)}
+    loads = [arg for plugin in sorted(plugins) for arg in ("-p", plugin)]
+    watch = _InternalError()
+    code = int(pytest.main([f"--rootdir={PROJECT_ROOT}", "-p", "no:cacheprovider", *loads, *args], plugins=[watch]))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         typer.echo("orion: no check matched the selection", err=True)
         return EXIT_CONFIG
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED) or watch.seen:
         return EXIT_CONFIG
-    return code
+    return code  # 3 is Orion's "could not observe" here: pytest's own internal error is caught above
+
+
+class _InternalError:
+    """pytest's exit 3 means an internal error; Orion's 3 means checks could not observe. Tell them apart."""
+
+    seen = False
+
+    def pytest_internalerror(self) -> None:
+        self.seen = True
 
 
 @app.command(context_settings=PASSTHROUGH)
@@ -115,3 +134,7 @@ def main() -> None:
     except ConfigError as exc:
         typer.echo(f"orion: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
+
+
+if __name__ == "__main__":
+    main()

@@ -112,7 +112,7 @@ class LocalRig:
             return
         Path("/run/sshd").mkdir(exist_ok=True)
         script = f"mount --bind {self.ssh_dir} /etc/ssh && exec /usr/sbin/sshd -D -e"
-        self._spawn("sshd", ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script])
+        self._spawn("sshd", ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script], SSH_PORT)
         _wait_port(SSH_PORT, "sshd", self.sshd_log)
 
     def reload_sshd(self) -> None:
@@ -125,10 +125,10 @@ class LocalRig:
 
     def start_node_exporter(self) -> None:
         if not self._alive("node_exporter"):
+            collectors = ("cpu", "meminfo", "filesystem", "loadavg", "stat", "time")
             argv = ["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{EXPORTER_PORT}",
-                    "--collector.disable-defaults", "--collector.cpu", "--collector.meminfo",
-                    "--collector.filesystem", "--collector.loadavg", "--collector.stat", "--collector.time"]  # fmt: skip
-            self._spawn("node_exporter", argv)
+                    "--collector.disable-defaults", *(f"--collector.{c}" for c in collectors)]  # fmt: skip
+            self._spawn("node_exporter", argv, EXPORTER_PORT)
             _wait_port(EXPORTER_PORT, "node_exporter", self.root / "node_exporter.log")
 
     def start_prometheus(self) -> None:
@@ -138,7 +138,7 @@ class LocalRig:
         config.write_text(yaml.safe_dump(PROMETHEUS_CONFIG))
         argv = ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.root / 'tsdb'}",
                 f"--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"]  # fmt: skip
-        self._spawn("prometheus", argv)
+        self._spawn("prometheus", argv, PROMETHEUS_PORT)
         _wait_port(PROMETHEUS_PORT, "prometheus", self.root / "prometheus.log")
 
     def stop_node_exporter(self) -> None:
@@ -165,7 +165,9 @@ class LocalRig:
 
     # --- processes -------------------------------------------------------------------------------
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
+    def _spawn(self, name: str, argv: list[str], port: int) -> None:
+        if _listening(port):
+            raise RigError(f"127.0.0.1:{port} is already in use: stop what listens there before starting {name}")
         log = (self.root / f"{name}.log").open("ab")
         try:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -224,13 +226,17 @@ class LocalRig:
         self.inventory.write_text(header + yaml.safe_dump(body, sort_keys=False))
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _wait_port(port: int, name: str, log: Path, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if _listening(port):
+            return
         time.sleep(0.1)
     tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
     raise RigError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:.0f}s: {' | '.join(tail)}")

@@ -49,7 +49,14 @@ class _Collector:
 
 def collect(catalogue: Catalogue) -> list[Row]:
     collector = _Collector()
-    args = ["--collect-only", "-p", "no:terminal", "--orion-offline", f"--rootdir={PROJECT_ROOT}", str(PROJECT_ROOT / "checks")]
+    args = [
+        "--collect-only",
+        "-p",
+        "no:terminal",
+        "--orion-offline",
+        f"--rootdir={PROJECT_ROOT}",
+        str(PROJECT_ROOT / "checks"),
+    ]
     code = pytest.main(args, plugins=[collector])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise RuntimeError(f"collecting the checks failed (pytest exit {code})")

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,8 +23,10 @@ from orion.outcomes import ObservationError, Outcome
 from orion.probes.compose import Stack
 from orion.probes.docker import DockerNode
 from orion.probes.facts import FACTS
-from orion.probes.http import ServiceClient
 from orion.probes.ssh import RemoteHost
+
+if TYPE_CHECKING:
+    from orion.probes.http import ServiceClient  # imports httpx: only runs that call a service pay for it
 from orion.state import state_dir
 
 CHECKS_DIR = catalogue_mod.DEFAULT_PATH.parent
@@ -41,14 +43,29 @@ INVENTORY_FIXTURES = frozenset({"node", "inventory", "service"})
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("orion", "Orion homelab conformance")
-    group.addoption("--orion-inventory", "--inventory", dest="orion_inventory", metavar="PATH",
-                    help="inventory file (default: $ORION_INVENTORY, /etc/orion/inventory.yml, lab/inventory.yml)")
-    group.addoption("--orion-state-dir", "--state-dir", dest="orion_state_dir", metavar="DIR",
-                    help="state directory (default: $ORION_STATE_DIR, /var/lib/orion, ~/.local/state/orion)")
-    group.addoption("--orion-node", dest="orion_node", choices=("cortex", "synapse"),
-                    help="only the checks of this node")
-    group.addoption("--orion-offline", dest="orion_offline", action="store_true",
-                    help="no inventory and no network: only static checks run (the gate)")
+    group.addoption(
+        "--orion-inventory",
+        "--inventory",
+        dest="orion_inventory",
+        metavar="PATH",
+        help="inventory file (default: $ORION_INVENTORY, /etc/orion/inventory.yml, lab/inventory.yml)",
+    )
+    group.addoption(
+        "--orion-state-dir",
+        "--state-dir",
+        dest="orion_state_dir",
+        metavar="DIR",
+        help="state directory (default: $ORION_STATE_DIR, /var/lib/orion, ~/.local/state/orion)",
+    )
+    group.addoption(
+        "--orion-node", dest="orion_node", choices=("cortex", "synapse"), help="only the checks of this node"
+    )
+    group.addoption(
+        "--orion-offline",
+        dest="orion_offline",
+        action="store_true",
+        help="no inventory and no network: only static checks run (the gate)",
+    )
     group.addoption("--orion-tracebacks", dest="orion_tracebacks", action="store_true",
                     help="keep full tracebacks for checks that could not observe")  # fmt: skip
 
@@ -276,6 +293,8 @@ def _remote(run: Run, spec: inventory_mod.Host) -> RemoteHost:
 
 
 def _client(run: Run, spec: inventory_mod.Host, name: str) -> ServiceClient:
+    from orion.probes.http import ServiceClient
+
     key = (spec.name, name)
     if key not in run.http:
         run.http[key] = ServiceClient(spec, spec.services[name])
@@ -381,7 +400,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome, message = _classify(report, call)
     unobserved = call.excinfo is not None and call.excinfo.errisinstance((ObservationError, ConfigError))
     if outcome is Outcome.ERROR and unobserved and not item.config.option.orion_tracebacks:
-        report.longrepr = f"{item.nodeid}: {message}"
+        report.longrepr = f"{item.nodeid}: {redact.text(message)}"
+    elif report.failed and report.longrepr is not None:
+        report.longrepr = redact.text(str(report.longrepr))  # a traceback may quote a secret a probe saw
     callspec = getattr(item, "callspec", None)
     host = None
     if callspec is not None:

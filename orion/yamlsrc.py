@@ -52,7 +52,10 @@ def load(path: Path | str) -> Document:
 
 def loads(text: str, path: Path | str = "<string>") -> Document:
     path = Path(path)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, None, f"invalid YAML: {exc}") from None
     try:
         node = loader.get_single_node()
         lines: dict[Loc, int] = {}

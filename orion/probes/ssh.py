@@ -41,13 +41,20 @@ class RemoteHost:
     @cached_property
     def testinfra(self) -> Any:
         """testinfra's Host, for modules such as `file`, `service`, `package` and `socket`."""
-        import testinfra
+        from testinfra.backend import get_backend
+        from testinfra.host import Host as TestinfraHost
 
         spec = self.spec
-        key = {"ssh_identity_file": str(spec.key_file)} if spec.key_file else {}
-        return testinfra.get_host(
-            f"paramiko://{spec.user}@{spec.address}:{spec.port}", timeout=spec.connect_timeout, **key
-        )
+        # Not testinfra.get_host(): it caches hosts process-wide, and each RemoteHost owns its connection.
+        backend = get_backend(f"paramiko://{spec.user}@{spec.address}:{spec.port}", timeout=spec.connect_timeout)
+        return TestinfraHost(backend)
+
+    def __getattr__(self, name: str) -> Any:
+        """testinfra's modules (`host.file`, `host.service`, `host.socket`…) over this host's one connection."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self.connect()
+        return getattr(self.testinfra, name)
 
     def connect(self) -> Any:
         """The live paramiko client; raises ObservationError when the host cannot be reached."""
@@ -132,9 +139,7 @@ class RemoteHost:
         if len(results) != len(commands):
             err = stderr.read().decode("utf-8", "replace").strip().splitlines()
             raise ObservationError(f"ssh {self.name}: batch of commands broke" + (f": {err[0]}" if err else ""))
-        return {
-            key: Raw(cmd, rc, o, e) for (key, (cmd, _)), (rc, o, e) in zip(commands.items(), results, strict=True)
-        }
+        return {key: Raw(cmd, rc, o, e) for (key, (cmd, _)), (rc, o, e) in zip(commands.items(), results, strict=True)}
 
     def _wrap(self, command: str, sudo: bool, timeout: int) -> str:
         inner = f"timeout {timeout} sh -c {shlex.quote(command)}"
@@ -148,10 +153,10 @@ class RemoteHost:
 
 def _batch_script(boundary: str, commands: list[str]) -> str:
     """A POSIX sh script printing, per command: `<boundary> <rc>`, then stdout and stderr in base64."""
-    lines = ['e=$(mktemp) || exit 97', "trap 'rm -f \"$e\"' EXIT"]
+    lines = ["e=$(mktemp) || exit 97", "trap 'rm -f \"$e\"' EXIT"]
     for command in commands:
         lines += [
-            f"o=$({command} 2>\"$e\"); rc=$?",
+            f'o=$({command} 2>"$e"); rc=$?',
             f'printf "%s %s\\n" {boundary} "$rc"',
             'printf "%s" "$o" | base64 -w0; echo',
             'base64 -w0 < "$e"; echo',
