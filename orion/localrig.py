@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,3 +241,27 @@ def _wait_port(port: int, name: str, log: Path, timeout: float = 15) -> None:
         time.sleep(0.1)
     tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
     raise RigError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:.0f}s: {' | '.join(tail)}")
+
+
+def main(argv: list[str]) -> int:
+    """`python -m orion.localrig up|down DIR`: used by `make demo` and by hand."""
+    if len(argv) != 2 or argv[0] not in ("up", "down"):
+        print("usage: python -m orion.localrig up|down DIR", file=sys.stderr)
+        return 2
+    rig = LocalRig(Path(argv[1]))
+    try:
+        if argv[0] == "up":
+            rig.up().wait_scraped("up")
+            ports = f"sshd :{SSH_PORT}, node_exporter :{EXPORTER_PORT}, Prometheus :{PROMETHEUS_PORT}"
+            print(f"local rig up on 127.0.0.1: {ports}")
+            print(f"inventory: {rig.inventory}")
+        else:
+            rig.down()
+    except RigError as exc:
+        print(f"localrig: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
