@@ -87,3 +87,13 @@ def test_credential_shapes_are_masked_even_when_unknown():
     masked = redact.text(text)
     for secret in ("pa55", "abc.def", "k1", "p1", "AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0"):
         assert secret not in masked
+
+
+def test_a_killswitch_reads_from_nftables_json_or_iptables_save():
+    from orion.probes.firewall import output_dropped
+
+    nft = '{"nftables": [{"table": {"family": "inet", "name": "gluetun"}}, {"chain": {"family": "inet", "table": "gluetun", "name": "out", "hook": "output", "policy": "%s"}}]}'  # noqa: E501
+    assert output_dropped(nft % "drop") and not output_dropped(nft % "accept")
+    assert not output_dropped('{"nftables": [{"metainfo": {"version": "1.0.6"}}]}'), "a flushed ruleset drops nothing"
+    iptables = "*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n:OUTPUT %s [0:0]\nCOMMIT\n"
+    assert output_dropped(iptables % "DROP") and not output_dropped(iptables % "ACCEPT")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orion import evidence
 from orion.inventory import Host
 from orion.outcomes import ObservationError
 
@@ -38,11 +39,34 @@ class DockerNode:
         """The node's containers (running or not) by compose service name."""
         import docker
 
+        evidence.source(f"docker {self.endpoint.host}: containers of project {self.endpoint.project}")
         try:
             found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={self.endpoint.project}"})
         except docker.errors.DockerException as exc:
             raise ObservationError(f"docker {self.endpoint.host}: {exc}") from None
         return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
+
+    def container(self, service: str) -> Any | None:
+        """The container of compose service `service` on this node, or None when it does not exist."""
+        return self.containers().get(service)
+
+    def exec(self, service: str, command: str) -> tuple[int, str]:
+        """Run `command` (sh -c) in the running container of `service`: (exit code, output).
+
+        A missing or stopped container raises ObservationError: the caller cannot look inside it.
+        """
+        import docker
+
+        container = self.container(service)
+        if container is None or container.status != "running":
+            state = "missing" if container is None else container.status
+            raise ObservationError(f"{self.host.name}: cannot look inside {service}: its container is {state}")
+        evidence.source(f"docker exec {service} ({self.endpoint.project}): {command}")
+        try:
+            result = container.exec_run(["sh", "-c", command], demux=False)
+        except docker.errors.DockerException as exc:
+            raise ObservationError(f"docker exec {service}: {exc}") from None
+        return result.exit_code, (result.output or b"").decode("utf-8", "replace")
 
     def close(self) -> None:
         if self._client is not None:

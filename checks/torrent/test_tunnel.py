@@ -1,0 +1,29 @@
+"""TORR-01/02, live: qBittorrent lives inside Gluetun's namespace, the tunnel is up, and the killswitch is armed."""
+
+import pytest
+
+from orion.expect import expect, expect_that
+from orion.probes.firewall import RULESET_COMMAND, output_dropped
+
+pytestmark = [pytest.mark.critical, pytest.mark.live]
+
+
+@pytest.mark.req("TORR-01")
+def test_the_vpn_tunnel_is_running(http):
+    status = http("gluetun").json("/v1/vpn/status")
+    expect(status.get("status"), "running", "Gluetun reports the VPN tunnel down")
+
+
+@pytest.mark.req("TORR-01")
+def test_qbittorrent_shares_gluetuns_network_namespace(docker_node):
+    qbittorrent, gluetun = docker_node.container("qbittorrent"), docker_node.container("gluetun")
+    expect_that(qbittorrent is not None and gluetun is not None, "qBittorrent or Gluetun is not deployed")
+    mode = qbittorrent.attrs["HostConfig"]["NetworkMode"]
+    expect(mode, f"container:{gluetun.id}", "qBittorrent has a network of its own, outside the VPN")
+
+
+@pytest.mark.req("TORR-02")
+def test_the_gateway_drops_all_traffic_outside_the_tunnel(docker_node):
+    rc, ruleset = docker_node.exec("gluetun", RULESET_COMMAND)
+    expect(rc, 0, "cannot read the gateway's firewall")
+    expect_that(output_dropped(ruleset), "the killswitch is off: the gateway lets traffic out when the VPN is down")
