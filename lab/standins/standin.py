@@ -1,0 +1,182 @@
+"""A tiny stdlib HTTP framework shared by the lab stand-ins.
+
+Every stand-in is named ``<product>-standin``: the ``Server`` header says so, so nobody mistakes it for
+the real product. Handlers take a :class:`Request` and return a :class:`Response`; unknown paths get 404.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    """One HTTP request as the handlers see it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Any  # email.message.Message: case-insensitive .get()
+    body: bytes
+    client: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+    def arg(self, name: str) -> str | None:
+        """A query-string argument."""
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def cookie(self, name: str) -> str | None:
+        """A cookie value from the ``Cookie`` header."""
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                return value
+        return None
+
+
+@dataclass
+class Response:
+    """Status, body and headers to send."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: list[bytes] | None = None  # chunks sent one by one (NDJSON streaming)
+
+
+def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response."""
+    hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    return Response(status, json.dumps(obj).encode(), hdrs)
+
+
+def text_response(text: str, status: int = 200, content_type: str = "text/plain; charset=utf-8") -> Response:
+    """A text response."""
+    return Response(status, text.encode(), {"Content-Type": content_type})
+
+
+Handler = Callable[[Request], Response]
+
+
+class App:
+    """Routes ``(method, regex)`` to handlers; named groups become ``request.params``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        """Register a handler for ``method`` and a full-match regex on the path."""
+
+        def register(handler: Handler) -> Handler:
+            self.routes.append((method, re.compile(pattern), handler))
+            return handler
+
+        return register
+
+    def dispatch(self, request: Request) -> Response:
+        """Call the matching handler: 404 for an unknown path, 405 for a known path with another method."""
+        known_path = False
+        for method, pattern, handler in self.routes:
+            match = pattern.fullmatch(request.path)
+            if not match:
+                continue
+            known_path = True
+            if method in (request.method, "*"):
+                request.params = match.groupdict()
+                return handler(request)
+        if known_path:
+            return text_response("Method Not Allowed", 405)
+        return text_response("Not Found", 404)
+
+
+def serve(app: App, port: int, host: str = "0.0.0.0") -> None:
+    """Serve ``app`` forever on ``host:port``, logging one line per request."""
+
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def version_string(self) -> str:
+            return app.name
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Request(self.command, url.path, parse_qs(url.query), self.headers, body, self.client_address[0])
+            try:
+                response = app.dispatch(request)
+            except Exception as exc:  # a stand-in bug must show as a 500, not kill the server
+                response = text_response(f"{app.name}: internal error: {exc}", 500)
+            self.send_response(response.status)
+            for key, value in response.headers.items():
+                self.send_header(key, value)
+            if response.stream is not None:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in response.stream:
+                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
+
+        def log_message(self, format: str, *args: Any) -> None:
+            sys.stdout.write(
+                f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {app.name} {self.client_address[0]} {format % args}\n"
+            )
+
+    server = ThreadingHTTPServer((host, port), _Handler)
+    server.daemon_threads = True
+    # As PID 1 in a container SIGTERM has no default action: exit on it so `docker stop` is immediate.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"{app.name} listening on {host}:{port}", flush=True)
+    server.serve_forever()
+
+
+def secret(name: str, default: str | None = None) -> str | None:
+    """A secret from ``$NAME`` or from the file named by ``$NAME_FILE``."""
+    if os.environ.get(name):
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path and Path(path).exists():
+        return Path(path).read_text().strip()
+    return default
+
+
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON record to a JSON-lines file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every record of a JSON-lines file (empty when it does not exist)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,171 @@
+"""``orion lab up|down|status|faults|fault NAME|heal NAME``: the typer sub-app the main CLI mounts."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orion.lab import credentials, deploy, engine, faults, guard, hdd, images, lan, render, status
+from orion.lab.errors import LabError
+from orion.lab.paths import lab_state
+
+app = typer.Typer(help="The lab: the homelab's stacks on real daemons in local Docker.", no_args_is_help=True)
+console = Console(highlight=False)
+
+
+def _step(label: str, action: Callable[[], str | None]) -> float:
+    """Run one step under a spinner; print its outcome and duration. Returns the duration."""
+    start = time.monotonic()
+    with console.status(f"{label}…"):
+        detail = action()
+    took = time.monotonic() - start
+    console.print(f"[green]✓[/] {label} [dim]({took:.1f} s)[/]" + (f": {detail}" if detail else ""))
+    return took
+
+
+def _fail(exc: LabError) -> None:
+    console.print(f"[red]orion lab: error:[/] {exc}")
+    raise typer.Exit(1)
+
+
+def _images() -> str:
+    lines = images.ensure_images(progress=lambda line: console.print(f"  [dim]{line}[/]"))
+    built = sum(1 for line in lines if line.endswith("built"))
+    return f"{len(lines)} images, {built} built"
+
+
+def _credentials() -> str:
+    credentials.ensure_secrets()
+    key = credentials.ssh_key()
+    credentials.ensure_wireguard()
+    return f"ssh key {key}, secrets in {credentials.secrets_dir()}"
+
+
+def _render() -> str:
+    files = [render.write_env(p.name) for p in deploy.PROJECTS if p.env_file]
+    files.append(render.write_caddyfile())
+    files.append(render.write_alertmanager())
+    return ", ".join(f.name for f in files)
+
+
+@app.command()
+def up() -> None:
+    """Build what is missing, deploy orion-lab, cortex and synapse, and wait until all are healthy."""
+    start = time.monotonic()
+    try:
+        _step("Docker engine", engine.ensure_engine)
+        _step("compose v2", engine.ensure_compose)
+        _step("images", _images)
+        _step("keys and secrets", _credentials)
+        _step("cortex HDD", lambda: f"ext4 image mounted at {hdd.ensure_mounted('cortex')}")
+        _step("rendered files", _render)
+        for project in deploy.PROJECTS:
+            if not project.available:
+                console.print(f"[yellow]![/] {project.name}: skipped, missing {', '.join(project.missing())}")
+                continue
+            _step(f"deploy {project.name}", lambda p=project: deploy.up(p))
+            if project.name == "orion-lab":
+                _step("LAN addresses", lan.ensure_addresses)
+    except LabError as exc:
+        _fail(exc)
+    console.print(f"[bold]lab up[/] in {time.monotonic() - start:.1f} s")
+
+
+@app.command()
+def down() -> None:
+    """Remove the lab's containers, networks, volumes, mounts and firewall rules; stop dockerd if up started it.
+
+    Images are kept, so the next ``up`` is fast. Keys and secrets stay in the state dir.
+    """
+    start = time.monotonic()
+    try:
+        if engine.engine_up():
+            for project in reversed(deploy.PROJECTS):
+                _step(f"remove {project.name}", lambda p=project: deploy.down(p))
+            left = {kind: ids for kind, ids in deploy.leftovers().items() if ids}
+            if left:
+                raise LabError(f"lab objects left after down: {left}")
+        _step("egress guard", lambda: f"{guard.remove_guard()} rules removed")
+        _step("HDD mounts", lambda: ", ".join(hdd.unmount_all()) or "none mounted")
+        _step("lab data", _remove_data)
+        _step("Docker engine", engine.stop_engine)
+    except LabError as exc:
+        _fail(exc)
+    console.print(f"[bold]lab down[/] in {time.monotonic() - start:.1f} s")
+
+
+def _remove_data() -> str:
+    """Delete the data the lab's services wrote (appdata, textfiles, HDD images, rendered files)."""
+    removed = []
+    for name in ("appdata", "textfile", "hdd", "render", "mnt"):
+        path = lab_state() / name
+        if path.exists():
+            if name == "mnt" and any(hdd.is_mounted(p) for p in [path, *path.glob("*/hdd")]):
+                raise LabError(f"{path} still has mounts: not deleting it")
+            shutil.rmtree(path)
+            removed.append(name)
+    return ", ".join(removed) or "nothing to remove"
+
+
+@app.command("status")
+def show_status() -> None:
+    """Show each host and each lab service."""
+    hosts = Table(title="Hosts")
+    for col in ("host", "ssh (127.0.0.1)", "HDD"):
+        hosts.add_column(col)
+    for h in status.hosts():
+        hosts.add_row(h.name, h.ssh, h.hdd)
+    console.print(hosts)
+    services = status.services()
+    if not services:
+        console.print("no lab containers (engine down or lab not deployed)")
+        return
+    table = Table(title="Services")
+    for col in ("project", "service", "container", "state", "health", "ports"):
+        table.add_column(col)
+    colors = {"healthy": "green", "unhealthy": "red", "starting": "yellow"}
+    for s in services:
+        color = colors.get(s.health, "green" if s.state == "running" else "red")
+        table.add_row(s.project, s.service, s.container, s.state, f"[{color}]{s.health}[/]", s.ports)
+    console.print(table)
+
+
+@app.command("faults")
+def list_faults() -> None:
+    """List the faults in lab/faults/."""
+    table = Table(title="Lab faults")
+    for col in ("fault", "requirement", "what it breaks"):
+        table.add_column(col)
+    for f in faults.list_faults():
+        table.add_row(f.name, f.req, f.summary)
+    console.print(table)
+
+
+def _apply(name: str, action: str) -> None:
+    try:
+        fault, output = faults.apply(name, action)
+    except LabError as exc:
+        _fail(exc)
+        return
+    console.print(f"[green]✓[/] {fault.name} {action}" + (f"\n{output}" if output else ""))
+
+
+@app.command()
+def fault(name: str = typer.Argument(..., help="fault name, e.g. SEC-01.password-auth")) -> None:
+    """Break one thing the way it breaks in real life."""
+    _apply(name, "break")
+
+
+@app.command()
+def heal(name: str = typer.Argument(..., help="fault name, e.g. SEC-01.password-auth")) -> None:
+    """Undo a fault."""
+    _apply(name, "heal")
+
+
+if __name__ == "__main__":
+    app()

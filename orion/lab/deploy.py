@@ -1,0 +1,97 @@
+"""Deploy and remove the lab's compose projects: ``orion-lab`` (infrastructure), ``cortex`` and ``synapse``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from orion.lab import guard
+from orion.lab.errors import LabError
+from orion.lab.paths import LAB_SRC, STACKS, lab_state
+from orion.lab.proc import run, tail
+
+WAIT_TIMEOUT_S = 240
+
+
+@dataclass(frozen=True)
+class Project:
+    """One compose project: its name and compose files (the stack first, then the lab override)."""
+
+    name: str
+    files: tuple[Path, ...]
+    env_file: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return all(f.exists() for f in self.files)
+
+    def missing(self) -> list[str]:
+        return [str(f) for f in self.files if not f.exists()]
+
+
+PROJECTS = (
+    Project("orion-lab", (LAB_SRC / "compose.lab.yml",)),
+    Project("cortex", (STACKS / "cortex" / "compose.yml", LAB_SRC / "compose.cortex.yml"), "cortex.env"),
+    Project("synapse", (STACKS / "synapse" / "compose.yml", LAB_SRC / "compose.synapse.yml"), "synapse.env"),
+)
+
+
+def project(name: str) -> Project:
+    for p in PROJECTS:
+        if p.name == name:
+            return p
+    raise LabError(f"unknown lab project {name!r}")
+
+
+def compose(p: Project, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``docker compose -p NAME [--env-file] -f ... ARGS`` with ``ORION_LAB_STATE`` exported."""
+    argv = ["docker", "compose", "-p", p.name]
+    if p.env_file:
+        argv += ["--env-file", str(lab_state() / p.env_file)]
+    for f in p.files:
+        argv += ["-f", str(f)]
+    env = {**os.environ, "ORION_LAB_STATE": str(lab_state())}
+    return run([*argv, *args], what=f"compose {p.name} {args[0]}", env=env, timeout=timeout, check=check)
+
+
+def up(p: Project) -> str:
+    """Create the project, guard its bridges, start it and wait until every container is healthy."""
+    if not p.available:
+        raise LabError(f"project {p.name}: missing {', '.join(p.missing())}")
+    compose(p, "up", "--no-start", "--remove-orphans")
+    guarded = guard.ensure_guard()
+    proc = compose(
+        p, "up", "-d", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S), timeout=WAIT_TIMEOUT_S + 60, check=False
+    )
+    if proc.returncode:
+        raise LabError(
+            f"project {p.name} did not become healthy: {tail(proc.stderr or proc.stdout, 2)} (see `orion lab status`)"
+        )
+    count = len(compose(p, "ps", "-q").stdout.split())
+    return f"{count} containers healthy, {guarded} lab bridges guarded"
+
+
+def down(p: Project) -> str:
+    """Remove the project's containers, networks and volumes (images are kept)."""
+    if not p.available:
+        # Without its files compose cannot be driven; remove by label instead.
+        ids = run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={p.name}"]).stdout.split()
+        if ids:
+            run(["docker", "rm", "-f", *ids], what=f"removing {p.name} containers")
+        return f"{len(ids)} containers removed by label"
+    compose(p, "down", "--volumes", "--remove-orphans", "--timeout", "10")
+    return "removed"
+
+
+def leftovers() -> dict[str, list[str]]:
+    """Containers, networks and volumes still labelled with a lab project."""
+    found: dict[str, list[str]] = {}
+    for kind in ("ps -a", "network ls", "volume ls"):
+        names: list[str] = []
+        for p in PROJECTS:
+            argv = ["docker", *kind.split(), "-q", "--filter", f"label=com.docker.compose.project={p.name}"]
+            names += run(argv, check=False).stdout.split()
+        found[kind.split()[0]] = names
+    return found
