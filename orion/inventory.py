@@ -69,6 +69,8 @@ ORION_VARS: dict[str, Any] = {
     "orion_connect_timeout": float,
     "orion_docker": DockerSpec,
     "orion_services": dict[str, ServiceSpec],
+    # Requirements that cannot hold on this host, each with the reason reports show (e.g. the lab has no tailnet).
+    "orion_waivers": dict[str, str],
 }
 _ADAPTERS = {key: TypeAdapter(kind) for key, kind in ORION_VARS.items()}
 
@@ -117,6 +119,7 @@ class Host:
     services: dict[str, Service] = field(default_factory=dict)
     docker: DockerEndpoint | None = None
     groups: tuple[str, ...] = ()
+    waivers: dict[str, str] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -262,6 +265,7 @@ def _host(doc: yamlsrc.Document, name: str, merged: dict[str, tuple[Any, yamlsrc
         services=services,
         docker=DockerEndpoint(docker.host, docker.project) if docker else None,
         groups=tuple(groups),
+        waivers=get("orion_waivers", {}),
     )
 
 

@@ -66,6 +66,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="no inventory and no network: only static checks run (the gate)",
     )
+    group.addoption(
+        "--orion-req", "--req", dest="orion_req", action="append", metavar="ID",
+        help="only the checks of this requirement (repeatable)",
+    )  # fmt: skip
     group.addoption("--orion-tracebacks", dest="orion_tracebacks", action="store_true",
                     help="keep full tracebacks for checks that could not observe")  # fmt: skip
 
@@ -251,12 +255,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if problems:
         pytest.exit("orion: invalid check markers\n  " + "\n  ".join(problems), returncode=EXIT_CONFIG)
     if config.option.orion_offline:
-        live = [i for i in items if _is_check(i) and i.get_closest_marker("static") is None]
-        if live:
-            config.hook.pytest_deselected(items=live)
-            items[:] = [i for i in items if i not in live]
+        _deselect(config, items, lambda i: _is_check(i) and i.get_closest_marker("static") is None)
+    if wanted := set(config.option.orion_req or ()):
+        if unknown := sorted(wanted - set(run.catalogue.requirements)):
+            pytest.exit(f"orion: --req {', '.join(unknown)}: not in {run.catalogue.path.name}", returncode=EXIT_CONFIG)
+        _deselect(config, items, lambda i: not wanted & set(_req_ids(i)))
     if any(INVENTORY_FIXTURES & set(getattr(i, "fixturenames", ())) for i in items if _is_check(i)):
         _or_exit(lambda: run.inventory)
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], unwanted: Callable[[pytest.Item], bool]) -> None:
+    dropped = [i for i in items if unwanted(i)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if not unwanted(i)]
 
 
 def _is_check(item: pytest.Item) -> bool:
@@ -383,6 +395,16 @@ for _name in FACTS:
 
 
 _EVIDENCE = pytest.StashKey[evidence.Evidence]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip, with its reason, a check whose requirement the inventory waives on its host."""
+    callspec = getattr(item, "callspec", None)
+    spec = callspec.params.get("node") if callspec else None
+    if isinstance(spec, inventory_mod.Host):
+        for req_id in _req_ids(item):
+            if req_id in spec.waivers:
+                pytest.skip(f"{req_id} is waived on {spec.name}: {spec.waivers[req_id]}")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -170,3 +170,29 @@ def test_secrets_never_reach_the_record_history_or_terminal(pytester, state, sec
     everywhere += (state / "history.sqlite").read_bytes().decode("latin-1")
     assert secret not in everywhere
     assert "***" in (state / "runs" / "latest.json").read_text()
+
+
+def test_a_waived_requirement_is_skipped_on_that_host_with_its_reason(pytester, state):
+    inventory = pytester.path / "inventory.yml"
+    inventory.write_text(
+        "all:\n  hosts:\n    lab-a:\n      orion_node: cortex\n      orion_waivers: {SEC-03: the lab has no tailnet}\n"
+        "    pi-b:\n      orion_node: synapse\n"
+    )
+    pytester.makepyfile(
+        test_w="import pytest\n\n@pytest.mark.req('SEC-03')\n@pytest.mark.critical\n@pytest.mark.live\n"
+        "def test_tailscale(node):\n    assert node.name != 'pi-b', 'tailscale is down'\n"
+    )
+    result = _run(pytester, state, f"--inventory={inventory}")
+    assert result.ret == 1
+    checks = {c["host"]: c for c in json.loads((state / "runs" / "latest.json").read_text())["checks"]}
+    assert checks["lab-a"]["outcome"] == "skipped"
+    assert checks["lab-a"]["message"] == "SEC-03 is waived on lab-a: the lab has no tailnet"
+    assert checks["pi-b"]["outcome"] == "failed"
+
+
+def test_req_selects_the_checks_of_one_requirement(pytester, state):
+    _check(pytester, req="SEC-01", name="test_a")
+    _check(pytester, req="MON-01", name="test_b")
+    assert _run(pytester, state, "--req", "MON-01").ret == 0
+    assert [c["req"] for c in json.loads((state / "runs" / "latest.json").read_text())["checks"]] == [["MON-01"]]
+    assert _run(pytester, state, "--req", "NOPE-01").ret == 2
