@@ -1,29 +1,33 @@
 # The commands people run. Each installs what it needs first (as root, on Debian): see tools/bootstrap.sh.
 PY := .venv/bin/python
 ORION := .venv/bin/orion
+PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: deps demo test lint unit gate bench clean
+.PHONY: deps demo test lint unit gate lab-test bench clean
 
 deps:
 	@tools/bootstrap.sh
 
-## demo: the static gate, then Orion's critical checks against real daemons on this machine
+## demo: bring the lab up and run the critical checks against it
 demo: deps
 	@tools/demo.sh
 
-## test: lint, the engine's tests, the static gate and the tool-backed validations
-test: deps lint unit gate
+## test: lint, the engine's tests, the static gate, then the lab: healthy, every fault, heal, down
+test: deps lint unit gate lab-test
 
 lint:
-	@$(PY) -m ruff check orion checks tests_unit bench tools
-	@$(PY) -m ruff format --check orion checks tests_unit bench tools
-	@shellcheck tools/*.sh
+	@$(PY) -m ruff check orion checks tests_unit bench lab
+	@$(PY) -m ruff format --check orion checks tests_unit bench lab
+	@shellcheck tools/*.sh lab/bin/*.sh lab/faults/*
 
 unit:
-	@$(PY) -m pytest tests_unit -p no:cacheprovider -q
+	@$(PYTEST) tests_unit -q
 
 gate:
 	@$(ORION) gate
+
+lab-test:
+	@$(PYTEST) lab/tests -q -s
 
 bench: deps
 	@$(PY) bench/ssh_checks.py

@@ -169,7 +169,10 @@ class Run:
             return
         outcome = Outcome(data["outcome"])
         result = self.results.setdefault(
-            report.nodeid, record.CheckResult(report.nodeid, data["req"], data["host"], outcome)
+            report.nodeid,
+            record.CheckResult(
+                report.nodeid, data["req"], data["host"], outcome, cadence=data["cadence"], kind=data["kind"]
+            ),
         )
         result.duration_s = round(result.duration_s + report.duration, 3)
         if outcome is not Outcome.PASSED and result.outcome in (Outcome.PASSED, outcome) and not result.message:
@@ -434,8 +437,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.append(("orion", {
         "when": report.when, "outcome": outcome.value, "message": redact.text(message),
         "req": _req_ids(item), "host": host, "evidence": ev.as_dict() if ev else {},
+        "cadence": _marker_of(item, Cadence), "kind": _marker_of(item, Kind),
     }))  # fmt: skip
     return report
+
+
+def _marker_of(item: pytest.Item, vocabulary: type[Cadence] | type[Kind]) -> str | None:
+    return next((v.value for v in vocabulary if item.get_closest_marker(v.value)), None)
 
 
 def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[Outcome, str]:

@@ -27,6 +27,8 @@ class CheckResult:
     message: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     remediation: dict[str, Any] | None = None
+    cadence: str | None = None
+    kind: str | None = None
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import pytest
 
 from orion.expect import expect, expect_that
+from orion.outcomes import ObservationError
 
 pytestmark = [pytest.mark.req("MON-01"), pytest.mark.critical, pytest.mark.live]
 
@@ -16,6 +17,8 @@ def test_node_exporter_serves_node_metrics(http):
 def test_prometheus_scrapes_every_node_exporter(service, inventory):
     targets = service("prometheus").json("/api/v1/targets?state=active")["data"]["activeTargets"]
     exporters = {t["labels"].get("instance", "?"): t for t in targets if t["labels"].get("job") == "node"}
+    if pending := sorted(i for i, t in exporters.items() if t["health"] == "unknown"):
+        raise ObservationError(f"Prometheus has not scraped {', '.join(pending)} yet")
     down = {instance: t.get("lastError") or t["health"] for instance, t in exporters.items() if t["health"] != "up"}
     expect_that(not down, "Prometheus cannot scrape node_exporter", observed=down)
     expect_that(

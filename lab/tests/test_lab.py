@@ -1,0 +1,113 @@
+"""The lab proves the live checks: a healthy lab is green, each fault turns its own requirement red and no
+unrelated critical check, heal turns it green again, and `orion lab down` leaves nothing behind.
+
+Runs `orion` as a user would (subprocesses, as root). `make test` runs it after the engine's tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from orion import catalogue
+
+LIVE = "live and not disruptive"
+#: How long a fault may take to show (Prometheus must scrape, a daemon must notice), and a heal to clear.
+SETTLE_S = 90
+
+
+def orion(*args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "orion.cli", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def checks(state: Path, *args: str) -> dict:
+    """Run the live checks against the lab; the run record."""
+    result = orion("check", "--state-dir", str(state), "-m", LIVE, *args, timeout=600)
+    assert result.returncode in (0, 1, 3), result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads((state / "runs" / "latest.json").read_text())
+
+
+def red(record: dict, *, cadence: str | None = None) -> set[str]:
+    """Requirements with a failed check (of `cadence`, when given)."""
+    return {
+        req
+        for c in record["checks"]
+        if c["outcome"] == "failed" and cadence in (None, c["cadence"])
+        for req in c["req"]
+    }
+
+
+def until(state: Path, req: str, want_red: bool) -> dict:
+    """Run the requirement's checks until it is red (or green) or SETTLE_S passes; the last record."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        record = checks(state, "--req", req)
+        if (req in red(record)) == want_red or time.monotonic() > deadline:
+            return record
+        time.sleep(3)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    up = orion("lab", "up")
+    assert up.returncode == 0, f"orion lab up failed:\n{up.stdout[-4000:]}\n{up.stderr[-4000:]}"
+    print(up.stdout[-1500:])
+    yield
+    orion("lab", "down")
+
+
+FAULTS = [(req.id, fault) for req in catalogue.load() for fault in req.faults]
+
+
+def test_a_healthy_lab_passes_its_live_checks(lab, tmp_path):
+    record = until(tmp_path, "MON-01", want_red=False)  # Prometheus has scraped once
+    record = checks(tmp_path)
+    bad = {c["nodeid"]: c["message"] for c in record["checks"] if c["outcome"] in ("failed", "error")}
+    assert not bad, f"a healthy lab must be green: {json.dumps(bad, indent=1)}"
+
+
+@pytest.mark.parametrize(("req", "fault"), FAULTS, ids=[fault for _, fault in FAULTS])
+def test_a_fault_turns_its_requirement_red_and_heal_green(lab, tmp_path, req, fault):
+    broke = orion("lab", "fault", fault)
+    assert broke.returncode == 0, broke.stdout + broke.stderr
+    try:
+        until(tmp_path, req, want_red=True)
+        record = checks(tmp_path)
+        assert req in red(record), f"{fault} did not turn {req} red: {record['summary']}"
+        unrelated = red(record, cadence="critical") - {req}
+        assert not unrelated, f"{fault} also turned unrelated critical requirements red: {sorted(unrelated)}"
+    finally:
+        healed = orion("lab", "heal", fault)
+    assert healed.returncode == 0, healed.stdout + healed.stderr
+    record = until(tmp_path, req, want_red=False)
+    still = {c["nodeid"]: c["message"] for c in record["checks"] if c["outcome"] in ("failed", "error")}
+    assert not still, f"{req} is not green after healing {fault}: {still}"
+
+
+def test_the_lab_is_green_again_after_all_faults(lab, tmp_path):
+    record = checks(tmp_path)
+    assert not red(record), f"still red after every heal: {sorted(red(record))}"
+
+
+def test_down_leaves_no_container_network_volume_mount_or_process_behind(lab):
+    from orion.lab import deploy, engine, hdd
+    from orion.lab.paths import lab_state
+
+    down = orion("lab", "down")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not subprocess.run(["pgrep", "-f", "wireguard-go|qbittorrent-nox|prometheus"], capture_output=True).stdout
+    assert not any(hdd.is_mounted(p) for p in lab_state().glob("mnt/*/hdd"))
+    engine.ensure_engine()  # containers, networks and volumes outlive a stopped engine: look with one running
+    try:
+        assert not {kind: ids for kind, ids in deploy.leftovers().items() if ids}
+    finally:
+        engine.stop_engine()
+    again = orion("lab", "down")
+    assert again.returncode == 0, "down is idempotent"
