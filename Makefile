@@ -18,7 +18,7 @@ test: deps lint unit gate lab-test
 lint:
 	@$(PY) -m ruff check orion checks tests_unit bench lab
 	@$(PY) -m ruff format --check orion checks tests_unit bench lab
-	@shellcheck tools/*.sh lab/bin/*.sh lab/faults/*
+	@shellcheck tools/*.sh tools/pre-push lab/bin/*.sh lab/faults/*
 
 unit:
 	@$(PYTEST) tests_unit -q

@@ -99,6 +99,7 @@ class Run:
         self.results: dict[str, record.CheckResult] = {}
         self.checks: set[str] = set()
         self.other_failures = 0
+        self.out_of_scope: set[str] = set()  # checks whose requirement has no node in this run's scope
         self.record_path: Path | None = None
         self._inventory: inventory_mod.Inventory | None = None
         self._catalogue: Catalogue | None = None
@@ -242,9 +243,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         except ConfigError:
             hosts = []  # reported once collection knows whether a selected check needs the inventory
         metafunc.parametrize("node", hosts, ids=[h.name for h in hosts])
+        if not hosts and metafunc.config.option.orion_node:
+            run.out_of_scope.add(metafunc.definition.nodeid)
     if "stack" in metafunc.fixturenames:
         nodes = run.nodes_for(ids)
         metafunc.parametrize("stack", nodes, ids=nodes, indirect=True)
+        if not nodes:
+            run.out_of_scope.add(metafunc.definition.nodeid)
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k, so that only the selected checks matter
@@ -257,6 +262,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         problems += [f"{item.nodeid}: {p}" for p in _marker_problems(item, run.catalogue)]
     if problems:
         pytest.exit("orion: invalid check markers\n  " + "\n  ".join(problems), returncode=EXIT_CONFIG)
+    # Checks of the other node (--orion-node) are not part of this run: deselected, not skipped.
+    _deselect(config, items, lambda i: i.nodeid.split("[")[0] in run.out_of_scope)
     if config.option.orion_offline:
         _deselect(config, items, lambda i: _is_check(i) and i.get_closest_marker("static") is None)
     if wanted := set(config.option.orion_req or ()):

@@ -17,6 +17,8 @@ from orion.errors import ConfigError
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound="BaseModel")
+#: libyaml's loader where PyYAML was built with it: about 6 times faster on stacks/, same data and lines.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def load(path: Path | str) -> Document:
 def loads(text: str, path: Path | str = "<string>") -> Document:
     path = Path(path)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.YAMLError as exc:
         raise ConfigError(path, None, f"invalid YAML: {exc}") from None
     try:
@@ -71,7 +73,7 @@ def loads(text: str, path: Path | str = "<string>") -> Document:
     return Document(path, data, lines)
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
+def _build(loader: Any, node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")

@@ -6,6 +6,7 @@ every value keeps its file:line so that a violation names where to fix it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,8 +17,14 @@ from orion import PROJECT_ROOT, yamlsrc
 from orion.errors import ConfigError
 
 STACKS = PROJECT_ROOT / "stacks"
+STACKS_ENV = "ORION_STACKS_DIR"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _VAR = re.compile(rf"\$(?:(?P<escaped>\$)|\{{(?P<name>{_NAME})(?P<op>:?[-?+])?(?P<arg>[^}}]*)\}}|(?P<bare>{_NAME}))")
+
+
+def stacks_root() -> Path:
+    """Where the stacks are: $ORION_STACKS_DIR (a copy under test, a checkout elsewhere), else stacks/."""
+    return Path(os.environ.get(STACKS_ENV) or STACKS)
 
 
 def interpolate(value: str, env: dict[str, str]) -> str:
@@ -119,9 +126,9 @@ class ComposeService:
 class Stack:
     """The compose project of one node."""
 
-    def __init__(self, node: str, root: Path = STACKS) -> None:
+    def __init__(self, node: str, root: Path | None = None) -> None:
         self.node = node
-        self.dir = root / node
+        self.dir = (root if root is not None else stacks_root()) / node
         self.path = self.dir / "compose.yml"
         self.doc = yamlsrc.load(self.path)
         if not isinstance(self.doc.data, dict) or not isinstance(self.doc.data.get("services"), dict):

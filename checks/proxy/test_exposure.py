@@ -1,0 +1,86 @@
+"""PROXY-01, PROXY-03, PROXY-05: what each node exposes, and what the Cloudflare Tunnel routes.
+
+Caddy alone answers on 80/443 of every interface; the tunnel carries only the public set, through Caddy
+(so Authelia always applies); deep services are reachable over the LAN or Tailscale only.
+"""
+
+import pytest
+
+from orion.expect import expect, expect_that
+from orion.probes.composespec import ports, stacks_beside
+from orion.probes.tunnel import CATCH_ALL_404, Tunnel
+
+pytestmark = [pytest.mark.static, pytest.mark.daily]
+
+DOMAIN = "jarvis-hub.tech"
+#: The only hosts the Internet reaches (seed: PROXY-03).
+PUBLIC = frozenset({f"jellyfin.{DOMAIN}", f"grafana.{DOMAIN}", f"orion.{DOMAIN}"})
+#: Services that never face the Internet (seed: PROXY-05), by compose service or host name; and data stores.
+DEEP = frozenset({"radarr", "sonarr", "prowlarr", "qbittorrent", "gluetun", "prometheus", "loki", "alertmanager",
+                  "redis", "pihole", "uptime-kuma", "status"})  # fmt: skip
+DATABASE_HINTS = ("db", "postgres", "mariadb", "mysql", "mongo")
+ENTRY_POINT = "caddy"
+WEB_PORTS = (80, 443)
+
+
+def _deep(name: str) -> bool:
+    return name.split(".")[0] in DEEP or any(hint in name for hint in DATABASE_HINTS)
+
+
+@pytest.mark.req("PROXY-01")
+def test_only_caddy_publishes_web_ports(stack):
+    others = [f"{s.node}/{svc.name} {p.spec!r} ({p.where})" for s in stacks_beside(stack)
+              for svc in s.services.values() if svc.name != ENTRY_POINT
+              for p in ports(svc) if any(p.publishes(w) for w in WEB_PORTS)]  # fmt: skip
+    expect_that(not others, f"only Caddy may publish ports 80/443: {'; '.join(others)}")
+
+
+@pytest.mark.req("PROXY-01")
+def test_caddy_answers_on_80_and_443_everywhere(stack):
+    caddy = stack.service(ENTRY_POINT)
+    published = sorted({w for p in ports(caddy) if p.on_all_interfaces for w in WEB_PORTS if p.publishes(w)})
+    expect(published, list(WEB_PORTS), f"Caddy must publish 80 and 443 on every interface ({caddy.where('ports')})")
+
+
+@pytest.mark.req("PROXY-03")
+def test_the_tunnel_routes_only_the_public_set(stack):
+    extra = [f"{r.hostname} ({r.where})" for r in Tunnel.of(stack).routed if r.hostname not in PUBLIC]
+    expect_that(not extra, f"cloudflared routes hosts outside the public set: {'; '.join(extra)}")
+
+
+@pytest.mark.req("PROXY-03")
+def test_the_tunnel_routes_every_public_host(stack):
+    tunnel = Tunnel.of(stack)
+    missing = sorted(PUBLIC - {r.hostname for r in tunnel.routed})
+    expect_that(not missing, f"cloudflared does not route {', '.join(missing)} ({tunnel.where})")
+
+
+@pytest.mark.req("PROXY-03")
+def test_the_tunnel_reaches_services_through_caddy_only(stack):
+    direct = [f"{r.hostname} → {r.service} ({r.where})" for r in Tunnel.of(stack).routed
+              if r.upstream_host != ENTRY_POINT]  # fmt: skip
+    expect_that(not direct, f"cloudflared bypasses Caddy, and so Authelia: {'; '.join(direct)}")
+
+
+@pytest.mark.req("PROXY-03")
+def test_the_tunnel_ends_in_a_catch_all_404(stack):
+    last = Tunnel.of(stack).ingress[-1]
+    expect_that(last.hostname is None and last.service == CATCH_ALL_404,
+                f"cloudflared's last ingress rule must be `service: {CATCH_ALL_404}` with no hostname, not "
+                f"{last.hostname or '*'} → {last.service} ({last.where})")  # fmt: skip
+
+
+@pytest.mark.req("PROXY-05")
+def test_no_deep_service_is_in_the_tunnel(stack):
+    deep = [f"{r.hostname} → {r.service} ({r.where})" for r in Tunnel.of(stack).routed
+            if _deep(r.hostname or "") or _deep(r.upstream_host)]  # fmt: skip
+    expect_that(not deep, f"cloudflared exposes deep services to the Internet: {'; '.join(deep)}")
+
+
+@pytest.mark.req("PROXY-05")
+def test_nothing_but_caddy_is_published_on_all_interfaces(stack):
+    exposed = [f"{s.node}/{svc.name}{' (a deep service)' if _deep(svc.name) else ''} {p.spec!r} ({p.where})"
+               for s in stacks_beside(stack) for svc in s.services.values() if svc.name != ENTRY_POINT
+               for p in ports(svc) if p.on_all_interfaces]  # fmt: skip
+    expect_that(not exposed, f"published on every interface (0.0.0.0, :: or no address; publish on ${{LAN_IP}} "
+                f"only): {'; '.join(exposed)}")  # fmt: skip

@@ -1,0 +1,74 @@
+"""SEC-05: every container has a memory limit and no-new-privileges and keeps its seccomp profile; the node's
+limits fit in 80 % of its RAM; elevated access (privileged, the Docker socket) only where justified, below.
+
+The memory budget lives here rather than under INFRA: it is the "resource limits" half of SEC-05."""
+
+import pytest
+
+from orion.expect import expect_that
+from orion.probes.composespec import memory_limit, mounts
+
+pytestmark = [pytest.mark.static, pytest.mark.daily, pytest.mark.req("SEC-05")]
+
+#: The one place that grants elevated access, each grant with its reason: (node, service) → why.
+PRIVILEGED: dict[tuple[str, str], str] = {}
+DOCKER_SOCKET: dict[tuple[str, str], str] = {
+    ("cortex", "cadvisor"): "reads container metadata from the Docker API (mounts /var/run, which holds the socket)",
+    ("cortex", "alloy"): "discovers the containers and reads their logs",
+    ("synapse", "cadvisor"): "reads container metadata from the Docker API (mounts /var/run, which holds the socket)",
+    ("synapse", "alloy"): "discovers the containers and reads their logs",
+    ("synapse", "volume-backup"): "stops and restarts the labelled containers around the nightly volume copy",
+    ("synapse", "orion"): "reads container state for its checks",
+}
+GiB = 1024**3
+RAM = {"cortex": 16 * GiB, "synapse": 8 * GiB}
+BUDGET = 0.80
+NO_NEW_PRIVILEGES = ("no-new-privileges:true", "no-new-privileges=true", "no-new-privileges")
+UNCONFINED = ("seccomp:unconfined", "seccomp=unconfined", "apparmor:unconfined", "apparmor=unconfined")
+
+
+def test_every_service_has_a_memory_limit(stack):
+    unlimited = [f"{s.name} ({s.where()})" for s in stack.services.values() if memory_limit(s) is None]
+    expect_that(not unlimited, f"no mem_limit (or deploy.resources.limits.memory): {'; '.join(unlimited)}")
+
+
+def test_every_service_sets_no_new_privileges(stack):
+    missing = [f"{s.name} ({s.where('security_opt')})" for s in stack.services.values()
+               if not any(opt.replace(" ", "") in NO_NEW_PRIVILEGES for opt in s.security_opt)]  # fmt: skip
+    expect_that(not missing, f"no security_opt no-new-privileges:true: {'; '.join(missing)}")
+
+
+def test_no_service_drops_its_seccomp_or_apparmor_profile(stack):
+    unconfined = [f"{s.name} ({s.where('security_opt')})" for s in stack.services.values()
+                  if any(opt.replace(" ", "") in UNCONFINED for opt in s.security_opt)]  # fmt: skip
+    expect_that(not unconfined, f"running unconfined (seccomp or AppArmor off): {'; '.join(unconfined)}")
+
+
+def test_only_justified_services_are_privileged(stack):
+    unjustified = [f"{s.name} ({s.where('privileged')})" for s in stack.services.values()
+                   if s.get("privileged") is True and (stack.node, s.name) not in PRIVILEGED]  # fmt: skip
+    expect_that(not unjustified, f"privileged without a justification in SEC-05's PRIVILEGED: "
+                f"{'; '.join(unjustified)}")  # fmt: skip
+
+
+def test_only_justified_services_reach_the_docker_socket(stack):
+    unjustified = [f"{s.name} mounts {m.source} ({m.where})" for s in stack.services.values() for m in mounts(s)
+                   if m.exposes_docker_socket and (stack.node, s.name) not in DOCKER_SOCKET]  # fmt: skip
+    expect_that(not unjustified, f"the Docker socket without a justification in SEC-05's DOCKER_SOCKET: "
+                f"{'; '.join(unjustified)}")  # fmt: skip
+
+
+def test_the_docker_socket_is_mounted_read_only(stack):
+    writable = [f"{s.name} mounts {m.source} ({m.where})" for s in stack.services.values() for m in mounts(s)
+                if m.exposes_docker_socket and not m.read_only]  # fmt: skip
+    expect_that(not writable, f"the Docker socket mounted writable (add :ro): {'; '.join(writable)}")
+
+
+def test_memory_limits_fit_in_80_percent_of_the_ram(stack):
+    sized = sorted(((lw[0], s.name, lw[1]) for s in stack.services.values() if (lw := memory_limit(s))), reverse=True)
+    total, budget = sum(size for size, _, _ in sized), int(RAM[stack.node] * BUDGET)
+    largest = ", ".join(f"{name} {size // 2**20} MiB ({where})" for size, name, where in sized[:3])
+    expect_that(total <= budget,
+                f"the {stack.node} stack's memory limits add up to {total / GiB:.2f} GiB, over 80 % of its "
+                f"{RAM[stack.node] // GiB} GiB ({budget / GiB:.2f} GiB); largest: {largest}",
+                observed=total, expected=budget)  # fmt: skip

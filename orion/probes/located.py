@@ -1,0 +1,27 @@
+"""How a violation names the place to fix: `path:line`, relative to the repository when the file is in it."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from orion import PROJECT_ROOT, evidence
+
+
+@cache
+def shown(path: Path) -> str:
+    """`path` as a person reads it: stacks/cortex/caddy/Caddyfile in the repository, absolute elsewhere."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def at(path: Path, line: int | None = None) -> str:
+    return f"{shown(path)}:{line}" if line else shown(path)
+
+
+def read(path: Path) -> Path:
+    """`path`, recorded as the running check's evidence: the file it judged."""
+    evidence.source(shown(path))
+    return path

@@ -1,0 +1,105 @@
+"""Prometheus's configuration as data: scrape targets with their labels, and alerting rules, each with file:line.
+
+Prometheus runs on synapse and scrapes both nodes, so a check on either stack reads the synapse stack's
+prometheus.yml (found beside it: `monitoring_dir`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from orion import yamlsrc
+from orion.errors import ConfigError
+from orion.probes import located
+from orion.probes.compose import Stack
+
+MONITORING_NODE = "synapse"
+
+
+def monitoring_dir(stack: Stack) -> Path:
+    """The stack directory that holds Prometheus and Alertmanager, next to `stack`."""
+    return stack.dir.parent / MONITORING_NODE
+
+
+def rules_under_test(test_file: Path) -> list[Path]:
+    """The rule files a promtool unit-test file loads (its `rule_files:`, relative to it)."""
+    doc = yamlsrc.load(test_file)
+    names = (doc.data or {}).get("rule_files") or [] if isinstance(doc.data, dict) else []
+    return [(test_file.parent / str(name)).resolve() for name in names]
+
+
+@dataclass(frozen=True)
+class Target:
+    job: str
+    address: str
+    labels: dict[str, str]
+    where: str
+
+    def on(self, node: str) -> bool:
+        """Whether the target is on `node`: its `node` label, or its address (orion-<node>:port)."""
+        return self.labels.get("node") == node or self.address.split(":")[0] == f"orion-{node}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    alert: str
+    labels: dict[str, str]
+    where: str
+
+
+class PrometheusConfig:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.doc = yamlsrc.load(path)
+        if not isinstance(self.doc.data, dict):
+            raise ConfigError(path, 1, "a Prometheus configuration is a mapping")
+        self.data: dict[str, Any] = self.doc.data
+
+    @staticmethod
+    def of(stack: Stack) -> PrometheusConfig:
+        """The Prometheus configuration beside `stack` (synapse's), read once per process."""
+        return _load(located.read(monitoring_dir(stack) / "prometheus" / "prometheus.yml"))
+
+    def where(self, *loc: str | int) -> str:
+        return located.at(self.path, self.doc.line(tuple(loc)))
+
+    @cached_property
+    def targets(self) -> list[Target]:
+        """Every static target of every scrape job (labels include the job's static labels)."""
+        found = []
+        for j, job in enumerate(self.data.get("scrape_configs") or []):
+            for s, static in enumerate(job.get("static_configs") or []):
+                labels = {str(k): str(v) for k, v in (static.get("labels") or {}).items()}
+                for t, address in enumerate(static.get("targets") or []):
+                    where = self.where("scrape_configs", j, "static_configs", s, "targets", t)
+                    found.append(Target(str(job.get("job_name")), str(address), labels, where))
+        return found
+
+    def rule_files(self) -> list[Path]:
+        """The rule files that `rule_files:` globs select, relative to prometheus.yml."""
+        return sorted({p for pattern in self.data.get("rule_files") or [] for p in self.path.parent.glob(pattern)})
+
+    @cached_property
+    def rules(self) -> list[Rule]:
+        """Every alerting rule of every rule file."""
+        found = []
+        for path in self.rule_files():
+            doc = yamlsrc.load(path)
+            for g, group in enumerate((doc.data or {}).get("groups") or []):
+                for r, rule in enumerate(group.get("rules") or []):
+                    if "alert" in rule:
+                        labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+                        where = located.at(path, doc.line(("groups", g, "rules", r)))
+                        found.append(Rule(str(rule["alert"]), labels, where))
+        return found
+
+    @property
+    def rules_where(self) -> str:
+        """Where the rule files are chosen (the `rule_files:` key)."""
+        return self.where("rule_files")
+
+
+_load = cache(PrometheusConfig)
