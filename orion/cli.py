@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ import typer
 
 from orion import PROJECT_ROOT, catalogue, inventory, matrix
 from orion.errors import ConfigError
+from orion.probes.compose import stacks_root
 
 EXIT_CONFIG = 2
 CHECKS = PROJECT_ROOT / "checks"
@@ -101,6 +103,45 @@ def gate(
         args.append(f"--state-dir={state_dir}")
     code = _pytest(args)
     raise typer.Exit(0 if code == 0 else EXIT_CONFIG if code == EXIT_CONFIG else 1)
+
+
+@app.command()
+def apply(
+    node: Annotated[str, typer.Argument(help="cortex or synapse")],
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="apply even when the gate fails, and say so")] = False,
+) -> None:
+    """Gate NODE's stack, `docker compose up -d` it on NODE's engine (from the inventory), then run its live checks."""
+    if node not in ("cortex", "synapse"):
+        raise fail(f"unknown node {node!r}: expected cortex or synapse")
+    try:
+        hosts = [h for h in inventory.load(inventory_path).on(node) if h.docker is not None]
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if not hosts:
+        raise fail(f"the inventory gives no orion_docker endpoint for a {node} host")
+    stack = stacks_root() / node
+    env_file = stack / ".env"
+    if not env_file.exists():
+        raise fail(f"{env_file} is missing: copy {stack / '.env.example'} and fill it in")
+    gate_args = [sys.executable, "-m", "orion.cli", "gate", node, *([f"--state-dir={state_dir}"] if state_dir else [])]
+    if subprocess.run(gate_args, check=False).returncode != 0:
+        if not force:
+            raise fail(f"the gate failed for {node}: refusing to apply (fix the violations above, or use --force)", 1)
+        typer.echo(f"orion: the gate failed for {node}; applying anyway because of --force", err=True)
+    for host in hosts:
+        assert host.docker is not None
+        typer.echo(f"orion: docker compose up -d on {host.name} ({host.docker.host}, project {host.docker.project})")
+        compose = ["docker", "compose", "--env-file", str(env_file), "-f", str(stack / "compose.yml"),
+                   "-p", host.docker.project, "up", "-d", "--remove-orphans"]  # fmt: skip
+        if subprocess.run(compose, env={**os.environ, "DOCKER_HOST": host.docker.host}, check=False).returncode:
+            raise fail(f"docker compose up failed on {host.name}", 1)
+    args = [str(CHECKS), f"--inventory={inventory.resolve_path(inventory_path)}", f"--orion-node={node}",
+            "-m", "live and not disruptive", "-q", "--tb=line"]  # fmt: skip
+    if state_dir:
+        args.append(f"--state-dir={state_dir}")
+    raise typer.Exit(_pytest(args))
 
 
 @app.command("matrix")
