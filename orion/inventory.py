@@ -120,6 +120,9 @@ class Host:
     docker: DockerEndpoint | None = None
     groups: tuple[str, ...] = ()
     waivers: dict[str, str] = field(default_factory=dict)
+    #: False when the inventory tells Ansible not to check host keys (`-o StrictHostKeyChecking=no`), as a lab
+    #: whose hosts are rebuilt with new keys does; Orion then pins nothing either.
+    check_host_key: bool = True
 
     @property
     def target(self) -> str:
@@ -266,6 +269,7 @@ def _host(doc: yamlsrc.Document, name: str, merged: dict[str, tuple[Any, yamlsrc
         docker=DockerEndpoint(docker.host, docker.project) if docker else None,
         groups=tuple(groups),
         waivers=get("orion_waivers", {}),
+        check_host_key="StrictHostKeyChecking=no" not in str(get("ansible_ssh_common_args", "")).replace(" ", ""),
     )
 
 

@@ -310,7 +310,7 @@ def _marker_problems(item: pytest.Item, catalogue: Catalogue) -> list[str]:
 
 def _remote(run: Run, spec: inventory_mod.Host) -> RemoteHost:
     if spec.name not in run.remote:
-        run.remote[spec.name] = RemoteHost(spec, run.state / "known_hosts")
+        run.remote[spec.name] = RemoteHost(spec, run.state / "known_hosts" if spec.check_host_key else None)
     return run.remote[spec.name]
 
 

@@ -148,3 +148,13 @@ def test_any_document_loads_or_raises_config_error(tmp_path, data):
         inventory.load(path)
     except ConfigError as exc:
         assert str(path) in str(exc)
+
+
+def test_host_key_checking_follows_the_ansible_ssh_args(valid):
+    assert inventory.load(valid).hosts["orion-cortex"].check_host_key
+    valid.write_text(
+        VALID.replace(
+            "ansible_user: orion", "ansible_user: orion\n    ansible_ssh_common_args: -o StrictHostKeyChecking=no"
+        )
+    )
+    assert not inventory.load(valid).hosts["orion-cortex"].check_host_key
