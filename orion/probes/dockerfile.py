@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orion.errors import ConfigError
 from orion.probes import located
 from orion.probes.compose import Stack
 
@@ -21,10 +20,7 @@ class Instruction:
 class Dockerfile:
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+        text = located.text(path)
         self.instructions = _instructions(text)
 
     @staticmethod

@@ -7,6 +7,7 @@ that host, so the SSH probe gathers them all in one round trip, as Ansible's fac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -107,3 +108,162 @@ def listening(stdout: str) -> set[tuple[str, str, int]]:
             if port.isdigit():
                 sockets.add((fields[0], address.strip("[]"), int(port)))
     return sockets
+
+
+# --- host facts of provisioning/ (SEC-01..04, INFRA-01/02/05, MAINT-01/03/06, MON-06) --------------------
+# Every fact with sudo=True is listed, command for command, in the sudoers drop-in of Orion's restricted
+# account (provisioning/roles/orion/defaults/main.yml, orion_sudo_commands); tests_unit keeps them in sync.
+
+
+_UFW_RULE = re.compile(r"^(?P<to>.+?)\s{2,}(?P<action>(?:ALLOW|DENY|REJECT|LIMIT)(?: IN| OUT| FWD)?)\s+(?P<src>.+)$")
+
+
+@fact("ufw status verbose", sudo=True)
+def ufw_status(stdout: str) -> dict[str, Any]:
+    """`ufw status verbose`: {"active": bool, "defaults": {"incoming": "deny", ...}, "rules": [{to, action, from}]}."""
+    status: dict[str, Any] = {"active": False, "defaults": {}, "rules": []}
+    in_rules = False
+    for line in stdout.splitlines():
+        if line.startswith("Status:"):
+            status["active"] = line.split(":", 1)[1].strip() == "active"
+        elif line.startswith("Default:"):
+            for policy, direction in re.findall(r"(\w+) \((\w+)\)", line):
+                status["defaults"][direction] = policy
+        elif line.startswith("--"):
+            in_rules = True
+        elif in_rules and line.strip():
+            body = line.split("#", 1)[0].rstrip()
+            match = _UFW_RULE.match(body)
+            if match:
+                status["rules"].append({k: match[k].strip() for k in ("to", "action")} | {"from": match["src"].strip()})
+    return status
+
+
+@fact("fail2ban-client status sshd", sudo=True, ok=(0, 1, 255))
+def fail2ban_sshd(stdout: str) -> dict[str, Any] | None:
+    """fail2ban's sshd jail: {"files": [...], "journal": [...], "banned": 0}; None when it is not running."""
+    if "Status for the jail: sshd" not in stdout:
+        return None
+    jail: dict[str, Any] = {"files": [], "journal": [], "banned": 0}
+    for line in stdout.splitlines():
+        key, _, value = line.strip(" |`-").partition(":")
+        if key == "File list":
+            jail["files"] = value.split()
+        elif key == "Journal matches":
+            jail["journal"] = value.split()
+        elif key == "Currently banned" and value.strip().isdigit():
+            jail["banned"] = int(value)
+    return jail
+
+
+@fact("ps -e -o comm=")
+def processes(stdout: str) -> set[str]:
+    """Names of the running processes (ps comm, at most 15 characters): {"sshd", "smartd", "fail2ban-server"...}."""
+    return {line.strip() for line in stdout.splitlines() if line.strip()}
+
+
+@fact("tailscale status --json", ok=(0, 1, 127))
+def tailscale(stdout: str) -> dict[str, Any] | None:
+    """`tailscale status --json` ({"BackendState": "Running", "Self": {...}}); None when absent or down."""
+    import json
+
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@fact("getent group docker", ok=(0, 2))
+def docker_group(stdout: str) -> list[str] | None:
+    """Members of the docker group (root-equivalent on a rootful engine), or None when there is no such group."""
+    fields = stdout.strip().split(":")
+    if len(fields) < 4:
+        return None
+    return sorted(m for m in fields[3].split(",") if m)
+
+
+@fact("cat /etc/fstab")
+def fstab(stdout: str) -> dict[str, dict[str, Any]]:
+    """/etc/fstab by mount point: {"/mnt/hdd": {"source": "UUID=…", "fstype": "ext4", "options": ["nofail", …]}}."""
+    entries = {}
+    for line in stdout.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 4:
+            entries[fields[1]] = {"source": fields[0], "fstype": fields[2], "options": fields[3].split(",")}
+    return entries
+
+
+@fact("exportfs -v", sudo=True)
+def exports(stdout: str) -> dict[str, list[str]]:
+    """NFS exports in force (`exportfs -v`): {"/mnt/hdd": ["10.0.0.3"]}; `*` or `<world>` means everyone."""
+    table: dict[str, list[str]] = {}
+    path = None
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        fields = line.split()
+        if not line[0].isspace():
+            path, fields = fields[0], fields[1:]
+        if path is not None:
+            for client in fields:
+                table.setdefault(path, []).append(re.sub(r"\(.*\)$", "", client))
+    return table
+
+
+@fact("test -d /etc/.git && echo yes || echo no")
+def etc_is_git(stdout: str) -> bool:
+    """Whether /etc is a git repository (etckeeper keeps it)."""
+    return stdout.strip() == "yes"
+
+
+@fact("git -C /etc status --porcelain", sudo=True)
+def etc_uncommitted(stdout: str) -> list[str]:
+    """Changes in /etc that etckeeper has not committed: `git status --porcelain` lines (" M ssh/sshd_config")."""
+    return [line for line in stdout.splitlines() if line.strip()]
+
+
+@fact("logrotate -d /etc/logrotate.conf >/dev/null 2>&1; echo $?", sudo=True)
+def logrotate(stdout: str) -> str:
+    """logrotate's state: "ok" (installed, its configuration parses), "missing", or "invalid configuration".
+
+    `logrotate -d` reads every configuration file and changes nothing; 127 means the binary is gone.
+    """
+    code = stdout.strip().splitlines()[-1] if stdout.strip() else ""
+    return {"0": "ok", "127": "missing"}.get(code, "invalid configuration")
+
+
+@fact("cat /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf", ok=(0, 1))
+def journald_conf(stdout: str) -> dict[str, str]:
+    """journald's [Journal] settings, the drop-ins overriding the main file (systemd's own order)."""
+    settings: dict[str, str] = {}
+    section = ""
+    for line in stdout.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Journal]" and "=" in line and not line.startswith(("#", ";")):
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+@fact("cat /etc/smartd.conf")
+def smartd_conf(stdout: str) -> list[str]:
+    """The directives of /etc/smartd.conf (comments dropped, continuation lines joined)."""
+    joined = stdout.replace("\\\n", " ")
+    return [line.split("#", 1)[0].strip() for line in joined.splitlines() if line.split("#", 1)[0].strip()]
+
+
+SMART_COMMAND = "smartctl -j -a -d sat /dev/$(lsblk -n -d -o PKNAME $(findmnt -n -o SOURCE /mnt/hdd))"
+
+
+@fact(SMART_COMMAND, sudo=True, ok=tuple(range(256)))
+def smart(stdout: str) -> Any:
+    """SMART data of the HDD behind /mnt/hdd through the USB bridge (SAT): an orion.probes.smart.SmartReport.
+
+    smartctl's exit status is a bitmask and is data here (bit 3: the disk is failing), so every status is accepted.
+    """
+    from orion.probes.smart import parse
+
+    return parse(stdout)

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from orion import PROJECT_ROOT, evidence
+from orion.errors import ConfigError
 
 
 @cache
@@ -19,6 +20,14 @@ def shown(path: Path) -> str:
 
 def at(path: Path, line: int | None = None) -> str:
     return f"{shown(path)}:{line}" if line else shown(path)
+
+
+def text(path: Path) -> str:
+    """The file's text; a file that cannot be read is a ConfigError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
 
 
 def read(path: Path) -> Path:

@@ -12,10 +12,7 @@ from orion.probes.compose import Stack
 class QbtConf:
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+        text = located.text(path)
         self.values: dict[tuple[str, str], tuple[str, int]] = {}
         section = ""
         for number, raw in enumerate(text.splitlines(), 1):
