@@ -12,9 +12,9 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from orion import PROJECT_ROOT, redact, yamlsrc
 
@@ -69,8 +69,9 @@ ORION_VARS: dict[str, Any] = {
     "orion_connect_timeout": float,
     "orion_docker": DockerSpec,
     "orion_services": dict[str, ServiceSpec],
-    # Requirements that cannot hold on this host, each with the reason reports show (e.g. the lab has no tailnet).
-    "orion_waivers": dict[str, str],
+    # Requirements (`SEC-03`) or single checks (`INFRA-02:test_name`) that cannot hold on this host, each with
+    # the reason reports show (e.g. the lab has no tailnet).
+    "orion_waivers": dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]+-\d{2}(:test_\w+)?$")], str],
 }
 _ADAPTERS = {key: TypeAdapter(kind) for key, kind in ORION_VARS.items()}
 

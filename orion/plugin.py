@@ -34,6 +34,7 @@ EXIT_CONFIG = 2
 EXIT_UNOBSERVED = 3
 MARKERS = {
     "req(*ids)": "the requirement IDs (checks/requirements.yml) that this check proves",
+    "on(node)": "only on this node (cortex or synapse), when the requirement spans both but the check does not",
     **{c.value: f"cadence: {c.value}" for c in Cadence},
     **{k.value: f"kind: {k.value}" for k in Kind},
 }
@@ -129,21 +130,17 @@ class Run:
             self._inventory = inventory_mod.load(self.config.option.orion_inventory)
         return self._inventory
 
-    def hosts_for(self, req_ids: list[str]) -> list[inventory_mod.Host]:
-        wanted = self.config.option.orion_node
+    def hosts_for(self, req_ids: list[str], only: str | None = None) -> list[inventory_mod.Host]:
         hosts: dict[str, inventory_mod.Host] = {}
-        for req_id in req_ids:
-            if req_id not in self.catalogue:
-                continue  # reported at collection, naming the check
-            for node in self.catalogue[req_id].nodes:
-                if wanted in (None, node):
-                    hosts.update((h.name, h) for h in self.inventory.on(node))
+        for node in self.nodes_for(req_ids, only):
+            hosts.update((h.name, h) for h in self.inventory.on(node))
         return list(hosts.values())
 
-    def nodes_for(self, req_ids: list[str]) -> list[str]:
+    def nodes_for(self, req_ids: list[str], only: str | None = None) -> list[str]:
+        """The nodes a check runs on: its requirements' nodes, narrowed by `on(node)` and --orion-node."""
         wanted = self.config.option.orion_node
         nodes = {n for r in req_ids if r in self.catalogue for n in self.catalogue[r].nodes}
-        return [n for n in catalogue_mod.NODES if n in nodes and wanted in (None, n)]
+        return [n for n in catalogue_mod.NODES if n in nodes and wanted in (None, n) and only in (None, n)]
 
     def close(self) -> None:
         for probe in [*self.remote.values(), *self.http.values(), *self.docker.values()]:
@@ -231,22 +228,28 @@ def _req_ids(node: pytest.Item | Any) -> list[str]:
     return [str(i) for mark in node.iter_markers("req") for i in mark.args]
 
 
+def _only_on(node: pytest.Item | Any) -> str | None:
+    mark = node.get_closest_marker("on")
+    return str(mark.args[0]) if mark and mark.args else None
+
+
 # --- collection ---------------------------------------------------------------------------------
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     run = _run(metafunc.config)
     ids = _req_ids(metafunc.definition)
+    only = _only_on(metafunc.definition)
     if "node" in metafunc.fixturenames:
         try:
-            hosts = [] if metafunc.config.option.orion_offline else run.hosts_for(ids)
+            hosts = [] if metafunc.config.option.orion_offline else run.hosts_for(ids, only)
         except ConfigError:
             hosts = []  # reported once collection knows whether a selected check needs the inventory
         metafunc.parametrize("node", hosts, ids=[h.name for h in hosts])
-        if not hosts and metafunc.config.option.orion_node:
+        if not hosts and (metafunc.config.option.orion_node or only):
             run.out_of_scope.add(metafunc.definition.nodeid)
     if "stack" in metafunc.fixturenames:
-        nodes = run.nodes_for(ids)
+        nodes = run.nodes_for(ids, only)
         metafunc.parametrize("stack", nodes, ids=nodes, indirect=True)
         if not nodes:
             run.out_of_scope.add(metafunc.definition.nodeid)
@@ -300,6 +303,10 @@ def _marker_problems(item: pytest.Item, catalogue: Catalogue) -> list[str]:
         if len(found) != 1:
             choices = "|".join(v.value for v in vocabulary)
             problems.append(f"needs exactly one {name} marker ({choices}), has {found or 'none'}")
+    if (only := _only_on(item)) is not None and (
+        only not in catalogue_mod.NODES or not any(only in catalogue[r].nodes for r in ids if r in catalogue)
+    ):
+        problems.append(f"on({only!r}) is not a node of its requirement")
     if item.get_closest_marker("disruptive") and item.get_closest_marker("critical"):
         problems.append("a disruptive check is never critical")
     return problems
@@ -413,8 +420,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     spec = callspec.params.get("node") if callspec else None
     if isinstance(spec, inventory_mod.Host):
         for req_id in _req_ids(item):
-            if req_id in spec.waivers:
-                pytest.skip(f"{req_id} is waived on {spec.name}: {spec.waivers[req_id]}")
+            for key in (req_id, f"{req_id}:{getattr(item, 'originalname', item.name)}"):
+                if key in spec.waivers:
+                    pytest.skip(f"{key} is waived on {spec.name}: {spec.waivers[key]}")
 
 
 @pytest.hookimpl(wrapper=True)

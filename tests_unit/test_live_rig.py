@@ -15,7 +15,7 @@ from orion.probes.ssh import RemoteHost
 def check(rig, state, *args):
     result = subprocess.run(
         [sys.executable, "-m", "orion.cli", "check", "--inventory", str(rig.inventory), "--state-dir", str(state),
-         "-m", "critical", *args],
+         "-m", "critical", "--req", "SEC-01", "--req", "MON-01", *args],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     record = json.loads((state / "runs" / "latest.json").read_text()) if (state / "runs").exists() else None

@@ -25,3 +25,7 @@ def test_sshd_accepts_ed25519_keys_only(sshd_config):
     algorithms = sshd_config.get("pubkeyacceptedalgorithms", "").split(",")
     others = [a for a in algorithms if not a.startswith(ED25519)]
     expect_that(not others, "sshd accepts public keys other than Ed25519", observed=others, expected="ssh-ed25519")
+
+
+def test_sshd_refuses_root_logins(sshd_config):
+    expect(sshd_config.get("permitrootlogin"), "no", "sshd lets root log in")

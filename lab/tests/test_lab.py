@@ -68,6 +68,12 @@ def lab():
 FAULTS = [(req.id, fault) for req in catalogue.load() for fault in req.faults]
 
 
+def test_provisioning_again_changes_nothing(lab):
+    again = orion("lab", "provision")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert ": 0 changed tasks" in " ".join(again.stdout.split()), again.stdout
+
+
 def test_a_healthy_lab_passes_its_live_checks(lab, tmp_path):
     record = until(tmp_path, "MON-01", want_red=False)  # Prometheus has scraped once
     record = checks(tmp_path)

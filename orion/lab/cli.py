@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orion.lab import credentials, deploy, engine, faults, guard, hdd, images, lan, render, status
+from orion.lab import provision as provisioning
 from orion.lab.errors import LabError
 from orion.lab.paths import lab_state
 
@@ -71,9 +72,29 @@ def up() -> None:
             _step(f"deploy {project.name}", lambda p=project: deploy.up(p))
             if project.name == "orion-lab":
                 _step("LAN addresses", lan.ensure_addresses)
+        _step("provision the hosts (provisioning/site.yml)", _provision)
     except LabError as exc:
         _fail(exc)
     console.print(f"[bold]lab up[/] in {time.monotonic() - start:.1f} s")
+
+
+def _provision(check: bool = False) -> str:
+    result = provisioning.provision(provisioning.LAB_INVENTORY, check=check)
+    if not result.ok:
+        failed = "; ".join(result.failed_tasks[:3])
+        raise LabError(f"provisioning failed: {result.summary()}" + (f": {failed}" if failed else ""))
+    return result.summary()
+
+
+@app.command()
+def provision(
+    check: bool = typer.Option(False, "--check", help="dry run: ansible-playbook --check --diff"),
+) -> None:
+    """Apply provisioning/site.yml to the lab's hosts over SSH and print the count of changed tasks."""
+    try:
+        _step("provision the hosts (provisioning/site.yml)", lambda: _provision(check))
+    except LabError as exc:
+        _fail(exc)
 
 
 @app.command()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
+from orion import PROJECT_ROOT
 from orion.errors import ConfigError
 from orion.probes import located, tools
 from orion.probes.caddyfile import Caddyfile, with_internal_tls
@@ -69,6 +71,17 @@ def caddy_adapt(stack: Stack) -> Ran:
 # --- commands ---------------------------------------------------------------------------------------
 
 
+def ansible_syntax_check() -> Ran:
+    """`ansible-playbook --syntax-check provisioning/site.yml`: the provisioning of the Pis parses."""
+    return tools.run(_ansible_syntax())
+
+
+def _ansible_syntax() -> Command:
+    beside = Path(sys.executable).with_name("ansible-playbook")  # the virtualenv's, from ansible-core
+    tool = str(beside) if beside.exists() else "ansible-playbook"
+    return Command((tool, "-i", "localhost,", "--syntax-check", "site.yml"), PROJECT_ROOT / "provisioning")
+
+
 def _run(stack: Stack, command: Command) -> Ran:
     if tools.PREFETCH:
         tools.prefetch(_every_command(stack.node, stack.dir))
@@ -79,7 +92,7 @@ def _run(stack: Stack, command: Command) -> Ran:
 
 @cache
 def _every_command(node: str, directory: Path) -> list[Command]:
-    commands = [_compose(directory), _yamllint(directory)]
+    commands = [_compose(directory), _yamllint(directory), _ansible_syntax()]  # the last one is shared
     if _shell_scripts(directory):
         commands.append(_shellcheck(directory))
     if (directory / "caddy" / "Caddyfile").is_file():
