@@ -121,6 +121,8 @@ class Host:
     docker: DockerEndpoint | None = None
     groups: tuple[str, ...] = ()
     waivers: dict[str, str] = field(default_factory=dict)
+    #: Variables of the provisioning roles (`storage_mount_point`…): the desired state host checks compare with.
+    vars: dict[str, Any] = field(default_factory=dict)
     #: False when the inventory tells Ansible not to check host keys (`-o StrictHostKeyChecking=no`), as a lab
     #: whose hosts are rebuilt with new keys does; Orion then pins nothing either.
     check_host_key: bool = True
@@ -270,6 +272,7 @@ def _host(doc: yamlsrc.Document, name: str, merged: dict[str, tuple[Any, yamlsrc
         docker=DockerEndpoint(docker.host, docker.project) if docker else None,
         groups=tuple(groups),
         waivers=get("orion_waivers", {}),
+        vars={key: value for key, (value, _) in merged.items() if key.startswith(ROLE_PREFIXES)},
         check_host_key="StrictHostKeyChecking=no" not in str(get("ansible_ssh_common_args", "")).replace(" ", ""),
     )
 

@@ -41,7 +41,9 @@ def rows(results: list[CheckResult], catalogue: Catalogue) -> dict[Domain, list[
 def _detail(checks: list[CheckResult], outcome: Outcome) -> str:
     bad = [c for c in checks if c.outcome == outcome]
     if outcome == Outcome.PASSED:
-        return f"{len(checks)} check{'s' if len(checks) > 1 else ''} passed"
+        passed = sum(1 for c in checks if c.outcome == Outcome.PASSED)
+        skipped = f", {len(checks) - passed} skipped" if len(checks) > passed else ""
+        return f"{passed} check{'s' if passed > 1 else ''} passed{skipped}"
     first = bad[0]
     where = f"{first.host}: " if first.host else ""
     more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""

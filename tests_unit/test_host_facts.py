@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from orion import PROJECT_ROOT
+from orion.inventory import load
 from orion.outcomes import ObservationError
 from orion.probes import desired
 from orion.probes.facts import FACTS
@@ -186,13 +187,6 @@ def test_allow_list_of_listening_ports_per_node(tmp_path):
         "all:\n  children:\n    cortex:\n      hosts:\n        c1:\n"
         "          orion_node: cortex\n          maintenance_extra_allowed_ports: [8888/tcp]\n"
     )
-
-    class Inv:
-        path = inventory
-
-    class Node:
-        name, node, user = "c1", "cortex", "orion"
-
-    ports = desired.allowed_ports(Inv(), Node())  # type: ignore[arg-type]
+    ports = desired.allowed_ports(load(inventory).hosts["c1"])
     assert {("tcp", 2222), ("tcp", 443), ("udp", 443), ("tcp", 8888)} <= ports
     assert ("tcp", 9090) not in ports  # Prometheus listens on synapse, not cortex

@@ -11,8 +11,8 @@ NFS = ("nfs", "nfs4")
 
 
 @pytest.mark.on("cortex")
-def test_cortex_exports_the_hdd_to_one_host_only(exports, inventory, node):
-    path = desired.var(inventory, node, "nfs", "nfs_mount_point")
+def test_cortex_exports_the_hdd_to_one_host_only(exports, node):
+    path = desired.var(node, "nfs", "nfs_mount_point")
     clients = exports.get(path, [])
     broad = [c for c in clients if c in ("*", "<world>") or any(ch in c for ch in "*?/[@") or c == ""]
     expect_that(
@@ -24,8 +24,8 @@ def test_cortex_exports_the_hdd_to_one_host_only(exports, inventory, node):
 
 
 @pytest.mark.on("synapse")
-def test_synapse_declares_the_hdd_automount(fstab, inventory, node):
-    path = desired.var(inventory, node, "nfs", "nfs_mount_point")
+def test_synapse_declares_the_hdd_automount(fstab, node):
+    path = desired.var(node, "nfs", "nfs_mount_point")
     entry = fstab.get(path, {"fstype": "no fstab entry", "options": []})
     expect_that(
         entry["fstype"] in NFS and "x-systemd.automount" in entry["options"],
@@ -35,8 +35,8 @@ def test_synapse_declares_the_hdd_automount(fstab, inventory, node):
 
 
 @pytest.mark.on("synapse")
-def test_synapse_has_the_hdd_mounted(mounts, inventory, node):
-    path = desired.var(inventory, node, "nfs", "nfs_mount_point")
+def test_synapse_has_the_hdd_mounted(mounts, node):
+    path = desired.var(node, "nfs", "nfs_mount_point")
     fstype = mounts.get(path, {}).get("fstype", "not mounted")
     expect_that(fstype in (*NFS, "autofs"), f"cortex's HDD is not mounted (nor armed to mount) at {path}",
                 observed=fstype, expected="nfs4 or autofs")  # fmt: skip

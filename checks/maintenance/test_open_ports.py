@@ -18,8 +18,8 @@ def _exposed(address: str) -> bool:
         return True  # "*" and other wildcards listen everywhere
 
 
-def test_no_unexpected_port_listens(listening, inventory, node):
-    allowed = desired.allowed_ports(inventory, node)
+def test_no_unexpected_port_listens(listening, node):
+    allowed = desired.allowed_ports(node)
     unexpected = sorted({f"{port}/{proto} on {address}" for proto, address, port in listening
                          if _exposed(address) and (proto, port) not in allowed})  # fmt: skip
     expect(unexpected, [], "ports listen that the allow-list does not name")

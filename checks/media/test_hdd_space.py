@@ -8,9 +8,9 @@ from orion.probes import desired
 pytestmark = [pytest.mark.req("MEDIA-05"), pytest.mark.critical, pytest.mark.live]
 
 
-def test_the_hdd_keeps_its_free_space_reserve(disk_usage, inventory, node):
-    path = desired.var(inventory, node, "storage", "storage_mount_point")
-    reserve = desired.var(inventory, node, "storage", "storage_min_free_percent")
+def test_the_hdd_keeps_its_free_space_reserve(disk_usage, node):
+    path = desired.var(node, "storage", "storage_mount_point")
+    reserve = desired.var(node, "storage", "storage_min_free_percent")
     usage = disk_usage.get(path)
     expect_that(usage is not None, f"{path} is not a mounted filesystem: the HDD's space cannot be checked")
     free = round(100 * usage["avail"] / usage["size"], 1)

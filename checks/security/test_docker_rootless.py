@@ -9,14 +9,14 @@ from orion.probes import desired
 pytestmark = [pytest.mark.req("SEC-04"), pytest.mark.daily, pytest.mark.live]
 
 
-def test_docker_is_rootless_where_the_decision_says_so(processes, inventory, node):
-    decision = desired.docker_decision(inventory, node)
+def test_docker_is_rootless_where_the_decision_says_so(processes, node):
+    decision = desired.docker_decision(node)
     if not decision["rootless"]:
         pytest.skip(f"{node.node} runs rootful Docker by decision: {decision['reason']}")
     expect_that("rootlesskit" in processes, "the rootless Docker daemon is not running", observed=sorted(processes))
 
 
-def test_only_the_documented_accounts_can_drive_the_root_docker_daemon(docker_group, inventory, node):
-    allowed = desired.docker_group_members(inventory, node)
+def test_only_the_documented_accounts_can_drive_the_root_docker_daemon(docker_group, node):
+    allowed = desired.docker_group_members(node)
     extra = sorted(set(docker_group or []) - set(allowed))
     expect(extra, [], "accounts outside the documented list are in the docker group (root-equivalent)")

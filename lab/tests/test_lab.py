@@ -17,8 +17,9 @@ import pytest
 from orion import catalogue
 
 LIVE = "live and not disruptive"
-#: Faults that, as in real life, break more than their own requirement: a stopped container is MAINT-04's too.
-ALSO_RED = {"MON-01.node-exporter-down": {"MAINT-04"}}
+#: Faults that, as in real life, break more than their own requirement: a stopped container is MAINT-04's
+#: business too, and media cannot be on an HDD that is not mounted (MEDIA-05).
+ALSO_RED = {"MON-01.node-exporter-down": {"MAINT-04"}, "INFRA-01.hdd-unmounted": {"MEDIA-05"}}
 #: How long a fault may take to show (Prometheus must scrape, a daemon must notice), and a heal to clear.
 SETTLE_S = 90
 

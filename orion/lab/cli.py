@@ -72,10 +72,21 @@ def up() -> None:
             _step(f"deploy {project.name}", lambda p=project: deploy.up(p))
             if project.name == "orion-lab":
                 _step("LAN addresses", lan.ensure_addresses)
-        _step("provision the hosts (provisioning/site.yml)", _provision)
+        _step("provision the hosts (provisioning/site.yml)", _provision_once)
     except LabError as exc:
         _fail(exc)
     console.print(f"[bold]lab up[/] in {time.monotonic() - start:.1f} s")
+
+
+def _provision_once() -> str:
+    """`up` provisions hosts it has not provisioned yet with this provisioning/; `orion lab provision` always runs."""
+    stamp = lab_state() / "provisioned.json"
+    current = provisioning.fingerprint()
+    if stamp.exists() and stamp.read_text() == current:
+        return "already provisioned with this provisioning/ (`orion lab provision` applies it again)"
+    detail = _provision()
+    stamp.write_text(current)
+    return detail
 
 
 def _provision(check: bool = False) -> str:

@@ -11,6 +11,7 @@ Usage without the lab CLI: ``python3 -m orion.lab.provision [--check] [--invento
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -97,6 +98,18 @@ def lab_vars(state: Path) -> dict[str, str]:
     proc = subprocess.run(["blkid", "-o", "value", "-s", "UUID", str(image)], capture_output=True, text=True)
     uuid = proc.stdout.strip()
     return {"storage_hdd_uuid": uuid} if proc.returncode == 0 and uuid else {}
+
+
+def fingerprint() -> str:
+    """What a provisioning run depends on: the provisioning/ tree and the host containers it ran against."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PROVISIONING.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(PROVISIONING)).encode() + b"\0" + path.read_bytes())
+    ids = subprocess.run(
+        ["docker", "ps", "-q", "--no-trunc", "--filter", "label=com.docker.compose.project=orion-lab"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    return json.dumps({"provisioning": digest.hexdigest(), "containers": sorted(ids)})
 
 
 def provision(

@@ -9,13 +9,12 @@ expression it mirrors named in its docstring.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from orion import PROJECT_ROOT
-from orion.inventory import Host, Inventory
+from orion.inventory import Host
 
 ROLES = PROJECT_ROOT / "provisioning" / "roles"
 
@@ -27,36 +26,15 @@ def role_defaults(role: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-@cache
-def _inventory_vars(path: Path) -> dict[str, dict[str, Any]]:
-    """Every host's variables from an Ansible YAML inventory: group vars, then host vars (Ansible's order)."""
-    hostvars: dict[str, dict[str, Any]] = {}
-
-    def walk(body: Any, inherited: dict[str, Any]) -> None:
-        if not isinstance(body, dict):
-            return
-        own = {**inherited, **(body.get("vars") or {})}
-        for name, variables in (body.get("hosts") or {}).items():
-            hostvars[str(name)] = {**own, **hostvars.get(str(name), {}), **(variables or {})}
-        for child in (body.get("children") or {}).values():
-            walk(child, own)
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for group in data.values() if isinstance(data, dict) else []:
-        walk(group, {})
-    return hostvars
-
-
-def var(inventory: Inventory, host: Host, role: str, name: str) -> Any:
+def var(host: Host, role: str, name: str) -> Any:
     """A role variable for a host: the inventory's value if it sets one, else the role's default."""
-    overrides = _inventory_vars(inventory.path).get(host.name, {})
-    return overrides[name] if name in overrides else role_defaults(role).get(name)
+    return host.vars[name] if name in host.vars else role_defaults(role).get(name)
 
 
-def allowed_ports(inventory: Inventory, host: Host) -> set[tuple[str, int]]:
+def allowed_ports(host: Host) -> set[tuple[str, int]]:
     """MAINT-06: the (proto, port) pairs that may listen on a non-loopback address on this host."""
-    table = var(inventory, host, "maintenance", "maintenance_allowed_ports") or {}
-    extra = var(inventory, host, "maintenance", "maintenance_extra_allowed_ports") or []
+    table = var(host, "maintenance", "maintenance_allowed_ports") or {}
+    extra = var(host, "maintenance", "maintenance_extra_allowed_ports") or []
     entries = [*table.get("common", []), *table.get(host.node, []), *extra]
     pairs = set()
     for entry in entries:
@@ -65,15 +43,14 @@ def allowed_ports(inventory: Inventory, host: Host) -> set[tuple[str, int]]:
     return pairs
 
 
-def docker_decision(inventory: Inventory, host: Host) -> dict[str, Any]:
+def docker_decision(host: Host) -> dict[str, Any]:
     """SEC-04: {"rootless": bool, "reason": str} for the host's node (roles/docker, docker_rootless)."""
-    decisions = var(inventory, host, "docker", "docker_rootless") or {}
+    decisions = var(host, "docker", "docker_rootless") or {}
     return dict(decisions.get(host.node) or {"rootless": False, "reason": "no decision recorded"})
 
 
-def docker_group_members(inventory: Inventory, host: Host) -> list[str]:
+def docker_group_members(host: Host) -> list[str]:
     """Who may drive a rootful engine. Mirrors roles/docker's default `[ansible_user, 'orion'] | unique`."""
-    overrides = _inventory_vars(inventory.path).get(host.name, {})
-    if "docker_group_members" in overrides:
-        return sorted(overrides["docker_group_members"])
+    if "docker_group_members" in host.vars:
+        return sorted(host.vars["docker_group_members"])
     return sorted({host.user, "orion"})
