@@ -40,8 +40,13 @@ stamp="$venv/.installed"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   log "python: installing Orion and its libraries into $venv"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$venv/bin/python" -m pip install -q -e "${root}[dev]"
+  pip_log="$venv/pip.log"
+  if ! { "$venv/bin/python" -m pip install -q --upgrade pip && "$venv/bin/python" -m pip install -q -e "${root}[dev]"; } \
+      >"$pip_log" 2>&1; then
+    tail -n 30 "$pip_log" >&2
+    echo "bootstrap: pip install failed; the whole log is $pip_log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 ln -sf "$venv/bin/orion" /usr/local/bin/orion
