@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -121,8 +120,3 @@ def load(path: Path | str = DEFAULT_PATH) -> Catalogue:
         data = {**entry, "id": req_id}
         requirements[req_id] = yamlsrc.validate(doc, Requirement, data, ("requirements", req_id))
     return Catalogue(Path(path), requirements)
-
-
-@cache
-def default() -> Catalogue:
-    return load(DEFAULT_PATH)

@@ -98,7 +98,6 @@ class Run:
         self.started = record.now()
         self.run_id = record.new_run_id()
         self.results: dict[str, record.CheckResult] = {}
-        self.checks: set[str] = set()
         self.other_failures = 0
         self.out_of_scope: set[str] = set()  # checks whose requirement has no node in this run's scope
         self.record_path: Path | None = None

@@ -83,11 +83,6 @@ def write(state: Path, record: RunRecord) -> Path:
     return path
 
 
-def read(state: Path, run: str = "latest") -> dict[str, Any]:
-    path = state / "runs" / f"{run}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
