@@ -32,6 +32,14 @@ To                         Action      From
 80/tcp (v6)                ALLOW IN    Anywhere (v6)              # PROXY Caddy http
 """
 
+INPUT_CHAIN = """\
+-P INPUT DROP
+-A INPUT -j ufw-before-logging-input
+-A INPUT -j ufw-before-input
+-A INPUT -j ufw-after-input
+-A INPUT -j ufw-reject-input
+"""
+
 FAIL2BAN = """\
 Status for the jail: sshd
 |- Filter
@@ -60,6 +68,13 @@ def test_ufw_status_reads_state_defaults_and_rules():
 
 def test_ufw_status_inactive_has_no_rules():
     assert parse_fact("ufw_status", "Status: inactive\n") == {"active": False, "defaults": {}, "rules": []}
+
+
+def test_input_chain_reads_the_kernels_policy_and_jumps():
+    chain = parse_fact("input_chain", INPUT_CHAIN)
+    assert chain["policy"] == "DROP"
+    assert "ufw-before-input" in chain["jumps"]
+    assert parse_fact("input_chain", "-P INPUT ACCEPT\n") == {"policy": "ACCEPT", "jumps": []}  # flushed
 
 
 def test_fail2ban_sshd_jail_or_none():

@@ -1,5 +1,6 @@
 """SEC-02: ufw denies incoming traffic by default, SSH is open to the LAN and Tailscale only, and fail2ban
-watches sshd. Read from `ufw status verbose` and `fail2ban-client status sshd`."""
+watches sshd. Read from `ufw status verbose`, the kernel's INPUT chain (`ufw status` only reports ufw's own
+files, so a flushed firewall still reads "active" there) and `fail2ban-client status sshd`."""
 
 import ipaddress
 
@@ -33,6 +34,15 @@ def test_ufw_denies_incoming_traffic_by_default(ufw_status):
         "ufw lets incoming traffic in by default",
         observed=ufw_status["defaults"],
         expected={"incoming": "deny"},
+    )
+
+
+def test_the_kernel_drops_incoming_traffic_that_ufw_does_not_allow(input_chain):
+    expect_that(
+        input_chain["policy"] == "DROP" and "ufw-before-input" in input_chain["jumps"],
+        "the kernel's INPUT chain does not enforce ufw: the firewall was flushed or bypassed",
+        observed=input_chain,
+        expected={"policy": "DROP", "jumps": ["ufw-before-input", "..."]},
     )
 
 

@@ -1,8 +1,11 @@
-"""TORR-01/02, live: qBittorrent lives inside Gluetun's namespace, the tunnel is up, and the killswitch is armed."""
+"""TORR-01/02, live: qBittorrent lives inside Gluetun's namespace, the tunnel is up and carries its traffic, and the
+killswitch is armed and holds: a connection forced around the tunnel gets nowhere."""
 
 import pytest
 
 from orion.expect import expect, expect_that
+from orion.outcomes import ObservationError
+from orion.probes import egress
 from orion.probes.firewall import RULESET_COMMAND, output_dropped
 
 pytestmark = [pytest.mark.critical, pytest.mark.live]
@@ -27,3 +30,33 @@ def test_the_gateway_drops_all_traffic_outside_the_tunnel(docker_node):
     rc, ruleset = docker_node.exec("gluetun", RULESET_COMMAND)
     expect(rc, 0, "cannot read the gateway's firewall")
     expect_that(output_dropped(ruleset), "the killswitch is off: the gateway lets traffic out when the VPN is down")
+
+
+def _internet(node) -> str:
+    if "internet" not in node.services:
+        raise ObservationError(f"{node.name}: the inventory has no `internet` service: no address to probe egress with")
+    return node.services["internet"].url
+
+
+@pytest.mark.req("TORR-01")
+def test_qbittorrent_reaches_the_internet_through_the_tunnel(docker_node, node):
+    target = _internet(node)
+    probe = egress.read(*docker_node.exec("qbittorrent", egress.command(target, around_tunnel=False)))
+    expect_that(
+        probe.answered,
+        "qBittorrent cannot reach the internet: the tunnel carries nothing",
+        observed=f"{target}: {probe}",
+        expected="an answer through the tunnel",
+    )
+
+
+@pytest.mark.req("TORR-02")
+def test_qbittorrent_cannot_reach_the_internet_around_the_tunnel(docker_node, node):
+    target = _internet(node)
+    probe = egress.read(*docker_node.exec("qbittorrent", egress.command(target, around_tunnel=True)))
+    expect_that(
+        not probe.answered,
+        f"qBittorrent's traffic leaves through {probe.wan}, around the tunnel: the killswitch lets it out",
+        observed=f"{target}: {probe}",
+        expected="dropped before it leaves: no answer",
+    )

@@ -139,6 +139,19 @@ def ufw_status(stdout: str) -> dict[str, Any]:
     return status
 
 
+@fact("iptables -S INPUT", sudo=True)
+def input_chain(stdout: str) -> dict[str, Any]:
+    """The kernel's INPUT chain, which is what filters (ufw only writes it): {"policy": "DROP", "jumps": [...]}."""
+    chain: dict[str, Any] = {"policy": None, "jumps": []}
+    for line in stdout.splitlines():
+        fields = line.split()
+        if fields[:2] == ["-P", "INPUT"] and len(fields) > 2:
+            chain["policy"] = fields[2]
+        elif fields[:2] == ["-A", "INPUT"] and "-j" in fields:
+            chain["jumps"].append(fields[fields.index("-j") + 1])
+    return chain
+
+
 @fact("fail2ban-client status sshd", sudo=True, ok=(0, 1, 255))
 def fail2ban_sshd(stdout: str) -> dict[str, Any] | None:
     """fail2ban's sshd jail: {"files": [...], "journal": [...], "banned": 0}; None when it is not running."""
