@@ -22,11 +22,11 @@ _TAGS = re.compile(r"^(wan|rc)=(.*)$")
 
 
 def command(url: str, *, around_tunnel: bool, timeout: float = 4.0) -> str:
-    """Shell for the namespace. The WAN interface is the main table's default route (the tunnel's routes
-    override it while up); `around_tunnel` binds the connection to it."""
+    """Shell for the namespace. The WAN interface is the main table's default route, 0.0.0.0/0 (the tunnel's
+    0.0.0.0/1 and 128.0.0.0/1 override it while up); `around_tunnel` binds the connection to it."""
     bind = '--interface "$dev" ' if around_tunnel else ""
     return (
-        "dev=$(awk '$2 == \"00000000\" {print $1; exit}' /proc/net/route); "
+        'dev=$(awk \'$2 == "00000000" && $8 == "00000000" {print $1; exit}\' /proc/net/route); '
         'echo "wan=$dev"; [ -n "$dev" ] || exit 90; '
         f"curl -sS -o /dev/null -m {timeout:g} {bind}{shlex.quote(url)} 2>&1; "
         'echo "rc=$?"'
