@@ -21,7 +21,7 @@ _TIMEOUT = 28
 _TAGS = re.compile(r"^(wan|rc)=(.*)$")
 
 
-def command(url: str, *, around_tunnel: bool, timeout: float = 4.0) -> str:
+def command(url: str, *, around_tunnel: bool, timeout: float = 2.0) -> str:
     """Shell for the namespace. The WAN interface is the main table's default route, 0.0.0.0/0 (the tunnel's
     0.0.0.0/1 and 128.0.0.0/1 override it while up); `around_tunnel` binds the connection to it."""
     bind = '--interface "$dev" ' if around_tunnel else ""
