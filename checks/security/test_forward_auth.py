@@ -6,10 +6,9 @@ import pytest
 from orion.expect import expect_that
 from orion.probes.authelia import STRICT, AutheliaConfig
 from orion.probes.caddyfile import Caddyfile
+from orion.probes.forwardauth import BYPASS_SNIPPET
 
 pytestmark = [pytest.mark.static, pytest.mark.daily, pytest.mark.req("SEC-06")]
-
-BYPASS_SNIPPET = "auth_bypass"
 
 
 def test_every_proxied_host_is_behind_forward_auth(stack):

@@ -11,6 +11,7 @@ pytestmark = [pytest.mark.req("SEC-06"), pytest.mark.critical, pytest.mark.live]
 
 def test_no_protected_host_is_served_without_a_session(http):
     caddy, routes = http("caddy"), protected()
+    expect_that(bool(routes.hosts), "the Caddyfile protects no host: nothing to probe")
     served = {}
     for host in routes.hosts:
         response = caddy.get(
@@ -21,5 +22,4 @@ def test_no_protected_host_is_served_without_a_session(http):
         )
         if not turned_away(response, routes.portals):
             served[host] = f"{response.status_code} {response.headers.get('location', '')}".strip()
-    expect_that(bool(routes.hosts), "the Caddyfile protects no host: nothing to probe")
     expect_that(not served, "hosts served without an Authelia session", observed=served)

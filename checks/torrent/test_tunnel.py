@@ -33,6 +33,7 @@ def test_the_gateway_drops_all_traffic_outside_the_tunnel(docker_node):
 
 
 def _internet(node) -> str:
+    """The inventory's `internet` address: reachable through the tunnel, never around it."""
     if "internet" not in node.services:
         raise ObservationError(f"{node.name}: the inventory has no `internet` service: no address to probe egress with")
     return node.services["internet"].url

@@ -39,6 +39,7 @@ def protected(node: str = "cortex") -> Protected:
 
 
 def turned_away(response: httpx.Response, portals: tuple[str, ...]) -> bool:
+    """Whether a visitor without a session was turned away (see the module's docstring) rather than served."""
     status = response.status_code
     if response.is_redirect:
         return urlsplit(response.headers.get("location", "")).hostname in portals
