@@ -10,8 +10,10 @@ from typing import Any
 
 from orion import yamlsrc
 from orion.errors import ConfigError
+from orion.outcomes import ObservationError
 from orion.probes import located
 from orion.probes.compose import Stack
+from orion.probes.http import ServiceClient
 from orion.probes.prometheus import monitoring_dir
 
 _MATCHER = re.compile(r'^\s*(?P<name>[A-Za-z_]\w*)\s*(?P<op>=~|!~|!=|=)\s*"?(?P<value>.*?)"?\s*$')
@@ -24,9 +26,10 @@ class Delivery:
 
 
 class AlertmanagerConfig:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, doc: yamlsrc.Document | None = None, origin: str | None = None) -> None:
         self.path = path
-        self.doc = yamlsrc.load(path)
+        self.origin = origin  # where a configuration that is not a file came from (a running Alertmanager)
+        self.doc = doc if doc is not None else yamlsrc.load(path)
         if not isinstance(self.doc.data, dict) or not isinstance(self.doc.data.get("route"), dict):
             raise ConfigError(path, 1, "an Alertmanager configuration needs a `route:`")
         self.data: dict[str, Any] = self.doc.data
@@ -36,8 +39,25 @@ class AlertmanagerConfig:
         """The Alertmanager configuration beside `stack` (synapse's), read once per process."""
         return _load(located.read(monitoring_dir(stack) / "alertmanager" / "alertmanager.yml"))
 
+    @classmethod
+    def running(cls, client: ServiceClient) -> AlertmanagerConfig:
+        """The configuration a running Alertmanager has loaded (`GET /api/v2/status`, `config.original`)."""
+        origin = f"{client.service.url}/api/v2/status config.original"
+        status = client.json("/api/v2/status")
+        text = (status.get("config") or {}).get("original") if isinstance(status, dict) else None
+        if not isinstance(text, str):
+            raise ObservationError(f"{client.service.name}: /api/v2/status has no config.original")
+        try:
+            return cls(Path("alertmanager.yml"), yamlsrc.loads(text, "alertmanager.yml"), origin)
+        except ConfigError as exc:
+            where = f"{origin}, line {exc.line}" if exc.line else origin
+            raise ObservationError(f"{where}: {exc.message}") from None
+
     def where(self, *loc: str | int) -> str:
-        return located.at(self.path, self.doc.line(tuple(loc)))
+        line = self.doc.line(tuple(loc))
+        if self.origin:
+            return f"{self.origin}, line {line}" if line else self.origin
+        return located.at(self.path, line)
 
     def route(self, labels: dict[str, str]) -> Delivery:
         """The receiver an alert with `labels` reaches first: the first matching child route, recursively."""
@@ -54,6 +74,20 @@ class AlertmanagerConfig:
 
     def receiver(self, name: str) -> dict[str, Any]:
         return next((r for r in self.data.get("receivers") or [] if r.get("name") == name), {})
+
+    def telegram_gap(self, severity: str) -> str | None:
+        """Why alerts of `severity` do not reach Telegram, or None when they do."""
+        delivery = self.route({"severity": severity})
+        if self.receiver(delivery.receiver).get("telegram_configs"):
+            return None
+        return f"{severity} alerts reach {delivery.receiver!r}, which sends nothing to Telegram ({delivery.where})"
+
+    def shared_route(self) -> str | None:
+        """Why critical and warning alerts are not on separate routes, or None when they are."""
+        critical, warning = self.route({"severity": "critical"}), self.route({"severity": "warning"})
+        if critical.receiver != warning.receiver:
+            return None
+        return f"critical and warning alerts both reach {critical.receiver!r} ({critical.where}, {warning.where})"
 
 
 _load = cache(AlertmanagerConfig)
