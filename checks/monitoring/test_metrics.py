@@ -4,8 +4,11 @@ import pytest
 
 from orion.expect import expect, expect_that
 from orion.outcomes import ObservationError
+from orion.probes.prometheus import seconds_since_configured
 
 pytestmark = [pytest.mark.req("MON-01"), pytest.mark.critical, pytest.mark.live]
+#: How long a Prometheus that has just started (or reloaded) may list no target before that counts as a failure.
+DISCOVERY_S = 60
 
 
 def test_node_exporter_serves_node_metrics(http):
@@ -15,7 +18,10 @@ def test_node_exporter_serves_node_metrics(http):
 
 
 def test_prometheus_scrapes_every_node_exporter(service, inventory):
-    targets = service("prometheus").json("/api/v1/targets?state=active")["data"]["activeTargets"]
+    prometheus = service("prometheus")
+    targets = prometheus.json("/api/v1/targets?state=active")["data"]["activeTargets"]
+    if not targets and (age := seconds_since_configured(prometheus)) < DISCOVERY_S:
+        raise ObservationError(f"Prometheus loaded its configuration {age:.0f} s ago and has discovered no target yet")
     exporters = {t["labels"].get("instance", "?"): t for t in targets if t["labels"].get("job") == "node"}
     if pending := sorted(i for i, t in exporters.items() if t["health"] == "unknown"):
         raise ObservationError(f"Prometheus has not scraped {', '.join(pending)} yet")

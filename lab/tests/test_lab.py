@@ -52,13 +52,23 @@ def red(record: dict, *, cadence: str | None = None) -> set[str]:
     }
 
 
+def unwell(record: dict, req: str | None = None) -> dict[str, str]:
+    """Checks (of `req`, when given) that failed or could not observe, with their messages."""
+    return {
+        c["nodeid"]: c["message"]
+        for c in record["checks"]
+        if c["outcome"] in ("failed", "error") and req in (None, *c["req"])
+    }
+
+
 def until(state: Path, req: str, *, want_red: bool, everything: bool = False) -> dict:
-    """Run `req`'s checks (every live check with `everything`) until `req` is red (or green) or SETTLE_S passes;
-    the last record."""
+    """Run `req`'s checks (every live check with `everything`) until `req` is red, or wholly green (no failure
+    and no error), or SETTLE_S passes; the last record."""
     deadline = time.monotonic() + SETTLE_S
     while True:
         record = checks(state) if everything else checks(state, "--req", req)
-        if (req in red(record)) == want_red or time.monotonic() > deadline:
+        done = req in red(record) if want_red else not unwell(record, req)
+        if done or time.monotonic() > deadline:
             return record
         time.sleep(3)
 
@@ -82,10 +92,9 @@ def test_provisioning_again_changes_nothing(lab):
 
 
 def test_a_healthy_lab_passes_its_live_checks(lab, tmp_path):
-    record = until(tmp_path, "MON-01", want_red=False)  # Prometheus has scraped once
+    until(tmp_path, "MON-01", want_red=False)  # Prometheus has scraped once
     record = checks(tmp_path)
-    bad = {c["nodeid"]: c["message"] for c in record["checks"] if c["outcome"] in ("failed", "error")}
-    assert not bad, f"a healthy lab must be green: {json.dumps(bad, indent=1)}"
+    assert not unwell(record), f"a healthy lab must be green: {json.dumps(unwell(record), indent=1)}"
 
 
 @pytest.mark.parametrize(("req", "fault"), FAULTS, ids=[fault for _, fault in FAULTS])
@@ -102,8 +111,7 @@ def test_a_fault_turns_its_requirement_red_and_heal_green(lab, tmp_path, req, fa
     assert healed.returncode == 0, healed.stdout + healed.stderr
     for healed_req in (req, *sorted(ALSO_RED.get(fault, ()))):
         record = until(tmp_path, healed_req, want_red=False)
-        still = {c["nodeid"]: c["message"] for c in record["checks"] if c["outcome"] in ("failed", "error")}
-        assert not still, f"{healed_req} is not green after healing {fault}: {still}"
+        assert not unwell(record, healed_req), f"{healed_req} is not green after healing {fault}: {unwell(record)}"
 
 
 def test_the_lab_is_green_again_after_all_faults(lab, tmp_path):

@@ -7,14 +7,17 @@ prometheus.yml (found beside it: `monitoring_dir`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from orion import yamlsrc
 from orion.errors import ConfigError
+from orion.outcomes import ObservationError
 from orion.probes import located
 from orion.probes.compose import Stack
+from orion.probes.http import ServiceClient
 
 MONITORING_NODE = "synapse"
 
@@ -103,3 +106,20 @@ class PrometheusConfig:
 
 
 _load = cache(PrometheusConfig)
+
+
+def seconds_since_configured(client: ServiceClient) -> float:
+    """How long ago the running Prometheus started or last loaded its configuration (`/api/v1/status/runtimeinfo`).
+
+    Until its first service discovery a fresh Prometheus lists no target at all: that is not yet an observation.
+    """
+    info = client.json("/api/v1/status/runtimeinfo").get("data") or {}
+    stamps = []
+    for key in ("startTime", "lastConfigTime"):
+        try:
+            stamps.append(datetime.fromisoformat(str(info.get(key))))
+        except ValueError:
+            continue
+    if not stamps:
+        raise ObservationError(f"{client.service.name}: /api/v1/status/runtimeinfo has no startTime")
+    return (datetime.now(UTC) - max(stamps)).total_seconds()
