@@ -10,6 +10,7 @@ import pytest
 
 from orion import PROJECT_ROOT
 from orion.catalogue import Cadence, Catalogue, Kind, Requirement
+from orion.markers import Marks
 
 
 @dataclass
@@ -38,13 +39,11 @@ class _Collector:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            name = item.nodeid.split("[")[0]
-            kind = next((k.value for k in Kind if item.get_closest_marker(k.value)), None)
-            cadence = next((c.value for c in Cadence if item.get_closest_marker(c.value)), None)
-            for req_id in {str(i) for mark in item.iter_markers("req") for i in mark.args}:
+            name, marks = item.nodeid.split("[")[0], Marks.of(item)
+            for req_id in dict.fromkeys(marks.req):
                 entries = self.checks.setdefault(req_id, [])
-                if (name, kind, cadence) not in entries:
-                    entries.append((name, kind, cadence))
+                if (name, marks.kind, marks.cadence) not in entries:
+                    entries.append((name, marks.kind, marks.cadence))
 
 
 def collect(catalogue: Catalogue) -> list[Row]:
@@ -69,10 +68,17 @@ def _row(req: Requirement, checks: list[tuple[str, str | None, str | None]]) -> 
     row = Row(
         id=req.id, title=req.title, domain=req.domain.value, node=req.node, cadence=req.cadence.value,
         status=req.status, checks=[n for n, _, _ in checks], kinds=kinds, cadences=cadences,
-        remediation=req.remediation, faults=list(req.faults), note=req.reason or req.gap,
+        remediation=_remediation(req), faults=list(req.faults), note=req.reason or req.gap,
     )  # fmt: skip
     row.proof = proof_level(req, kinds)
     return row
+
+
+def _remediation(req: Requirement) -> str | None:
+    """Its catalogue entries (remediations/catalog.yml), or `never: reason`."""
+    if never := req.remediation_never:
+        return f"never: {never}"
+    return ", ".join(req.remediations) or None
 
 
 def proof_level(req: Requirement, kinds: list[str]) -> str:

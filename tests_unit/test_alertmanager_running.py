@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from orion.inventory import Host, Service
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve, SubjectDown
 from orion.probes.alertmanager import AlertmanagerConfig
 from orion.probes.http import ServiceClient
 
@@ -57,9 +57,13 @@ def test_a_blackholed_severity_is_named_with_where_the_running_config_says_so():
         (httpx.Response(200, text="not json"), "did not answer JSON"),
         (status("route: [unclosed"), "invalid YAML"),
         (status("global: {}\n"), "needs a `route:`"),
-        (httpx.Response(503, text="starting"), "answered 503"),
     ],
 )
 def test_an_answer_that_is_not_a_config_is_an_error_naming_its_source(answer, says):
-    with pytest.raises(ObservationError, match=says):
+    with pytest.raises(CannotObserve, match=says):
         AlertmanagerConfig.running(alertmanager(answer))
+
+
+def test_an_alertmanager_answering_5xx_is_down():
+    with pytest.raises(SubjectDown, match="HTTP 503"):
+        AlertmanagerConfig.running(alertmanager(httpx.Response(503, text="starting")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve, SubjectDown
 from orion.probes import egress
 
 
@@ -41,13 +41,18 @@ def test_silence_is_no_answer():
 @pytest.mark.parametrize(
     ("rc", "output", "says"),
     [
-        (90, "wan=\n", "no default route"),
         (0, "wan=eth0\nsh: curl: not found\nrc=127\n", r"could not run \(curl exit 127\)"),
         (0, "wan=eth0\ncurl: (45) bind failed\nrc=45\n", "curl exit 45"),
-        (0, "garbage", "no default route"),
+        (0, "garbage", "printed no WAN interface"),
         (0, "wan=eth0\n", r"curl exit -1"),
     ],
 )
 def test_a_probe_that_could_not_try_is_an_error_not_a_verdict(rc, output, says):
-    with pytest.raises(ObservationError, match=says):
+    with pytest.raises(CannotObserve, match=says):
         egress.read(rc, output)
+
+
+def test_a_namespace_without_a_default_route_is_down_not_unobserved():
+    with pytest.raises(SubjectDown, match="no default route") as down:
+        egress.read(90, "wan=\n")
+    assert (down.value.observed, down.value.source) == ("no default route: no WAN interface to leave by", egress.ROUTES)

@@ -1,5 +1,6 @@
 """Proof of the static gate: one realistic mutation of a copy of stacks/ turns its requirement red, naming the
-mutated file (and line); the unmutated copy passes.
+mutated file (and line); the unmutated copy passes. Every check the mutation fails (or leaves unable to observe)
+records its evidence in the run record: observed, expected and source, and the mutated file among them.
 
 Each mutation runs in a subprocess against its own copy (ORION_STACKS_DIR), as a user or CI would run it:
 a few through `orion gate` end to end, the others through pytest on the one check module that proves the
@@ -8,6 +9,7 @@ requirement, which is faster. The runs go two or more at a time; each test then 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from orion import PROJECT_ROOT
+from orion.evidence_audit import missing_evidence
 
 STACKS = PROJECT_ROOT / "stacks"
 TIMEOUT_S = 180
@@ -175,7 +178,14 @@ MUTATIONS = [
 ]  # fmt: skip
 
 
-def _run(mutation: Mutation | None, root: Path) -> tuple[int | None, subprocess.CompletedProcess[str]]:
+@dataclass(frozen=True)
+class Run:
+    line: int | None  # where the mutation starts to differ
+    done: subprocess.CompletedProcess[str]
+    record: dict | None  # the run record (orion.run/1), when the run wrote one
+
+
+def _run(mutation: Mutation | None, root: Path) -> Run:
     shutil.copytree(STACKS, root / "stacks", ignore=shutil.ignore_patterns("secrets", ".env"))
     line = mutation.apply(root / "stacks") if mutation else None
     env = {**os.environ, "ORION_STACKS_DIR": str(root / "stacks")}
@@ -188,7 +198,8 @@ def _run(mutation: Mutation | None, root: Path) -> tuple[int | None, subprocess.
                    "-m", "static", "--orion-offline", "-q", "--tb=line", "-p", "no:cacheprovider",
                    f"--rootdir={PROJECT_ROOT}", f"--state-dir={state}"]  # fmt: skip
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
-    return line, done
+    latest = root / "state" / "runs" / "latest.json"
+    return Run(line, done, json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else None)
 
 
 @pytest.fixture(scope="module")
@@ -209,14 +220,15 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_the_unmutated_stacks_pass_the_gate(runs):
-    _, done = runs[None].result()
+    done = runs[None].result().done
     assert done.returncode == 0, f"orion gate fails on an unmutated copy of stacks/:\n{done.stdout[-3000:]}"
     assert re.search(r"failed 0 · error 0", done.stdout), done.stdout[-2000:]
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
 def test_the_gate_fails_on_the_mutation_naming_requirement_and_file(runs, mutation: Mutation):
-    line, done = runs[mutation.id].result()
+    run = runs[mutation.id].result()
+    line, done = run.line, run.done
     output = done.stdout + done.stderr
     assert done.returncode == 1, f"exit {done.returncode}, expected 1:\n{output[-3000:]}"
     assert re.search(rf"^\s+{re.escape(mutation.req)}\s+FAILED\s", output, re.MULTILINE), (
@@ -224,3 +236,10 @@ def test_the_gate_fails_on_the_mutation_naming_requirement_and_file(runs, mutati
     )
     where = f"stacks/{mutation.path}" + (f":{line}" if mutation.line else "")
     assert where in output, f"the failures do not name {where}:\n{output[-3000:]}"
+    assert run.record is not None, f"no run record:\n{output[-3000:]}"
+    assert not (missing := missing_evidence(run.record)), "failures without evidence:\n  " + "\n  ".join(missing)
+    failed = [c for c in run.record["checks"] if c["outcome"] == "failed" and mutation.req in c["req"]]
+    assert any(where in json.dumps(c["evidence"], ensure_ascii=False) for c in failed), (
+        f"no failed {mutation.req} check records {where} in its evidence:\n"
+        + "\n".join(json.dumps(c["evidence"], ensure_ascii=False)[:500] for c in failed)
+    )

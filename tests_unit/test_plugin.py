@@ -9,7 +9,7 @@ from orion import redact
 CHECK = """
 import pytest
 from orion.expect import expect
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve, SubjectDown
 
 @pytest.mark.req({req!r})
 {markers}
@@ -93,12 +93,12 @@ def test_an_assertion_is_failed_and_exits_1(pytester, state):
     assert check["evidence"] == {"observed": "yes", "expected": "no"}
 
 
-def test_an_observation_error_is_error_exits_3_in_one_line(pytester, state):
-    _check(pytester, body="raise ObservationError('ssh orion@192.0.2.1:2222: unreachable (timed out)')")
+def test_cannot_observe_is_error_exits_3_in_one_line(pytester, state):
+    _check(pytester, body="raise CannotObserve('ssh orion@192.0.2.1:2222: unreachable (timed out)')")
     result = _run(pytester, state)
     assert result.ret == 3
     output = result.stdout.str()
-    assert "Traceback" not in output and "raise ObservationError" not in output
+    assert "Traceback" not in output and "raise CannotObserve" not in output
     result.stdout.fnmatch_lines(["*test_x.py::test_check: ssh orion@192.0.2.1:2222: unreachable (timed out)"])
     assert json.loads((state / "runs" / "latest.json").read_text())["summary"]["error"] == 1
 
@@ -106,11 +106,11 @@ def test_an_observation_error_is_error_exits_3_in_one_line(pytester, state):
 def test_an_error_in_a_fixture_is_error_too(pytester, state):
     pytester.makeconftest("""
 import pytest
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 
 @pytest.fixture
 def unreachable():
-    raise ObservationError("docker unix:///nope: unreachable")
+    raise CannotObserve("docker unix:///nope: unreachable")
 """)
     _check(pytester, body="pass")
     pytester.makepyfile(
@@ -122,8 +122,53 @@ def unreachable():
     assert result.ret == 3
 
 
+DOWN = "raise SubjectDown('prometheus', 'connection refused', 'GET http://127.0.0.1:9/api/v1/targets')"
+
+
+def test_a_subject_down_is_failed_with_its_evidence_in_one_line(pytester, state):
+    _check(pytester, body=DOWN)
+    result = _run(pytester, state)
+    assert result.ret == 1
+    assert "Traceback" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*test_x.py::test_check: prometheus is down: connection refused (GET http*"])
+    check = json.loads((state / "runs" / "latest.json").read_text())["checks"][0]
+    assert check["outcome"] == "failed"
+    assert check["message"] == "prometheus is down: connection refused (GET http://127.0.0.1:9/api/v1/targets)"
+    assert check["evidence"]["observed"] == "connection refused"
+    assert check["evidence"]["source"] == "GET http://127.0.0.1:9/api/v1/targets"
+
+
+def test_a_subject_found_down_by_a_fixture_is_failed_too(pytester, state):
+    pytester.makeconftest(f"""
+import pytest
+from orion.outcomes import SubjectDown
+
+@pytest.fixture
+def prometheus():
+    {DOWN}
+""")
+    pytester.makepyfile(
+        test_x=CHECK.format(req="MON-01", markers="@pytest.mark.critical\n@pytest.mark.live", body="pass").replace(
+            "def test_check():", "def test_check(prometheus):"
+        )
+    )
+    result = _run(pytester, state)
+    assert result.ret == 1
+    result.assert_outcomes(failed=1)
+    check = json.loads((state / "runs" / "latest.json").read_text())["checks"][0]
+    assert (check["outcome"], check["evidence"]["observed"]) == ("failed", "connection refused")
+
+
+def test_every_host_fact_has_a_fixture_of_its_name():
+    from orion.plugin import facts as fact_fixtures
+    from orion.probes.facts import FACTS
+
+    fixtures = {name for name, value in vars(fact_fixtures).items() if type(value).__name__.startswith("Fixture")}
+    assert fixtures == set(FACTS), "orion/plugin/facts.py needs one fixture per fact of orion/probes/facts.py"
+
+
 def test_failures_win_over_errors(pytester, state):
-    _check(pytester, body="raise ObservationError('timeout')", name="test_a")
+    _check(pytester, body="raise CannotObserve('timeout')", name="test_a")
     _check(pytester, body="assert False, 'wrong'", name="test_b")
     result = _run(pytester, state)
     assert result.ret == 1

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from orion.inventory import Host, Service
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 from orion.probes.http import ServiceClient
 from orion.probes.prometheus import seconds_since_configured
 
@@ -33,5 +33,5 @@ def test_the_later_of_start_and_last_reload_counts():
 
 
 def test_a_runtimeinfo_without_times_is_an_error():
-    with pytest.raises(ObservationError, match="no startTime"):
+    with pytest.raises(CannotObserve, match="no startTime"):
         seconds_since_configured(prometheus({"CWD": "/"}))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orion.expect import expect, expect_that
+from orion.expect import expect, expect_none
 
 pytestmark = [pytest.mark.req("INFRA-05"), pytest.mark.daily, pytest.mark.live]
 
@@ -12,4 +12,4 @@ def test_etc_is_kept_in_git(etc_is_git):
 
 
 def test_etc_has_no_uncommitted_changes(etc_uncommitted):
-    expect_that(not etc_uncommitted, "/etc has changes that etckeeper has not committed", observed=etc_uncommitted)
+    expect_none(etc_uncommitted, "/etc has changes that etckeeper has not committed")

@@ -3,7 +3,7 @@ internal networks only, and no service falls back to Compose's default network."
 
 import pytest
 
-from orion.expect import expect_that
+from orion.expect import At, expect_none, expect_that
 
 pytestmark = [pytest.mark.static, pytest.mark.daily, pytest.mark.req("INFRA-04")]
 
@@ -23,20 +23,21 @@ def _internal(stack, network: str) -> bool:
 
 def test_the_stack_declares_its_isolated_networks(stack):
     missing = sorted(NETWORKS[stack.node] - set(stack.networks))
-    expect_that(not missing, f"networks missing: {', '.join(missing)} ({stack.where('networks')})")
+    expect_none(missing, "networks missing", where=stack.where("networks"))
 
 
 def test_the_backend_network_is_internal(stack):
-    expect_that(_internal(stack, INTERNAL), f"the {INTERNAL} network must be `internal: true`, with no route out "
-                f"({stack.where('networks', INTERNAL)})")  # fmt: skip
+    expect_that(_internal(stack, INTERNAL), f"the {INTERNAL} network must be `internal: true`, with no route out",
+                observed=stack.networks.get(INTERNAL), expected={"internal": True},
+                where=stack.where("networks", INTERNAL))  # fmt: skip
 
 
 def test_every_service_chooses_its_networks(stack):
-    defaulted = [f"{s.name} ({s.where()})" for s in stack.services.values() if not s.networks and not s.network_mode]
-    expect_that(not defaulted, f"on Compose's default network (declare networks:): {'; '.join(defaulted)}")
+    defaulted = [At(s.name, s.where()) for s in stack.services.values() if not s.networks and not s.network_mode]
+    expect_none(defaulted, "on Compose's default network (declare networks:)")
 
 
 def test_data_stores_sit_on_internal_networks_only(stack):
-    exposed = [f"{s.name} on {n} ({s.where('networks')})" for s in stack.services.values() if _data_store(s)
+    exposed = [At(f"{s.name} on {n}", s.where("networks")) for s in stack.services.values() if _data_store(s)
                for n in s.networks or ["default"] if not _internal(stack, n)]  # fmt: skip
-    expect_that(not exposed, f"databases and caches on a network that is not internal: {'; '.join(exposed)}")
+    expect_none(exposed, "databases and caches on a network that is not internal")

@@ -31,6 +31,7 @@ def test_synapse_declares_the_hdd_automount(fstab, node):
         entry["fstype"] in NFS and "x-systemd.automount" in entry["options"],
         f"synapse's fstab has no NFS automount of cortex's HDD at {path}",
         observed=entry,
+        expected={"fstype": "nfs4", "options": ["x-systemd.automount", "..."]},
     )
 
 

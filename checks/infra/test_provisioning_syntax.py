@@ -2,7 +2,7 @@
 
 import pytest
 
-from orion.expect import expect_that
+from orion.expect import expect_success
 from orion.probes import validators
 
 pytestmark = [pytest.mark.req("INFRA-05"), pytest.mark.daily, pytest.mark.static]
@@ -10,4 +10,4 @@ pytestmark = [pytest.mark.req("INFRA-05"), pytest.mark.daily, pytest.mark.static
 
 def test_the_playbook_passes_ansible_syntax_check():
     ran = validators.ansible_syntax_check()
-    expect_that(ran.ok, f"provisioning/site.yml fails `ansible-playbook --syntax-check`: {ran.summary()}")
+    expect_success(ran, "provisioning/site.yml fails `ansible-playbook --syntax-check`")

@@ -3,7 +3,7 @@ unhealthy (a restart policy and a healthcheck)."""
 
 import pytest
 
-from orion.expect import expect_that
+from orion.expect import At, expect_none
 
 pytestmark = [pytest.mark.static, pytest.mark.daily]
 
@@ -24,19 +24,18 @@ def _checks_health(service) -> bool:
 
 @pytest.mark.req("MAINT-01")
 def test_every_container_log_rotates(stack):
-    unbounded = [f"{s.name} ({s.where('logging')})" for s in stack.services.values() if not _rotates(s)]
-    expect_that(not unbounded, f"container logs that grow without bound (json-file needs max-size and max-file): "
-                f"{'; '.join(unbounded)}")  # fmt: skip
+    unbounded = [At(s.name, s.where("logging")) for s in stack.services.values() if not _rotates(s)]
+    expect_none(unbounded, "container logs that grow without bound (json-file needs max-size and max-file)")
 
 
 @pytest.mark.req("MAINT-04")
 def test_every_container_restarts_by_itself(stack):
-    never = [f"{s.name} ({s.where('restart')})" for s in stack.services.values()
+    never = [At(s.name, s.where("restart")) for s in stack.services.values()
              if str(s.get("restart", "no")).split(":")[0] not in RESTARTS]  # fmt: skip
-    expect_that(not never, f"no restart policy ({' | '.join(RESTARTS)}): {'; '.join(never)}")
+    expect_none(never, f"no restart policy ({' | '.join(RESTARTS)})")
 
 
 @pytest.mark.req("MAINT-04")
 def test_every_container_has_a_healthcheck(stack):
-    blind = [f"{s.name} ({s.where()})" for s in stack.services.values() if not _checks_health(s)]
-    expect_that(not blind, f"no healthcheck, so a hung container is never restarted: {'; '.join(blind)}")
+    blind = [At(s.name, s.where()) for s in stack.services.values() if not _checks_health(s)]
+    expect_none(blind, "no healthcheck, so a hung container is never restarted")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orion.expect import expect_that
+from orion.expect import expect_none, expect_that
 
 pytestmark = [pytest.mark.req("MAINT-04"), pytest.mark.critical, pytest.mark.live]
 RESTARTS = ("always", "unless-stopped", "on-failure")
@@ -15,11 +15,11 @@ def test_every_container_of_the_node_is_up_and_healthy(docker_node):
         for name, c in containers.items()
         if c.status != "running" or c.attrs["State"].get("Health", {}).get("Status") == "unhealthy"
     }
-    expect_that(bool(containers), "the node runs no container of its stack")
-    expect_that(not down, "containers are down", observed=down)
+    expect_that(bool(containers), "the node runs no container of its stack", observed={}, expected="its containers")
+    expect_none(down, "containers are down")
 
 
 def test_every_container_restarts_by_itself(docker_node):
     policies = {name: c.attrs["HostConfig"]["RestartPolicy"]["Name"] for name, c in docker_node.containers().items()}
     manual = {name: policy or "no" for name, policy in policies.items() if policy not in RESTARTS}
-    expect_that(not manual, "containers that Docker will not restart", observed=manual)
+    expect_none(manual, "containers that Docker will not restart")

@@ -2,13 +2,13 @@
 
 import pytest
 
-from orion.expect import expect_that
+from orion.expect import expect_contains, expect_that
 
 pytestmark = [pytest.mark.req("MAINT-03"), pytest.mark.daily, pytest.mark.live]
 
 
 def test_smartd_is_running(processes):
-    expect_that("smartd" in processes, "smartd is not running: nobody watches the HDD's health")
+    expect_contains(processes, "smartd", "smartd is not running: nobody watches the HDD's health")
 
 
 def test_smartd_schedules_short_and_long_self_tests_through_the_usb_bridge(smartd_conf):
@@ -17,4 +17,5 @@ def test_smartd_schedules_short_and_long_self_tests_through_the_usb_bridge(smart
         bool(scheduled),
         "smartd.conf schedules no short and long self-tests through the USB bridge (-d sat, -s (S/…|L/…))",
         observed=smartd_conf,
+        expected="a DEVICE -d sat … -s (S/…|L/…) directive",
     )

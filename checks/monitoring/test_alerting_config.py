@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orion.catalogue import Domain
-from orion.expect import expect_that
+from orion.expect import At, expect_none, expect_success, expect_that
 from orion.probes import located, validators
 from orion.probes.alertmanager import AlertmanagerConfig
 from orion.probes.prometheus import PrometheusConfig, rules_under_test
@@ -20,36 +20,36 @@ SEVERITIES = ("warning", "critical")
 
 
 def test_every_alert_rule_names_its_severity_and_requirement(stack, catalogue):
-    bad = [f"{r.alert} ({r.where})" for r in PrometheusConfig.of(stack).rules
+    bad = [At(r.alert, r.where) for r in PrometheusConfig.of(stack).rules
            if r.labels.get("severity") not in SEVERITIES or r.labels.get("requirement") not in catalogue]  # fmt: skip
-    expect_that(not bad, f"alert rules without `severity: warning|critical` and a catalogue `requirement:` label: "
-                f"{'; '.join(bad)}")  # fmt: skip
+    expect_none(bad, "alert rules without `severity: warning|critical` and a catalogue `requirement:` label")
 
 
 def test_an_alert_rule_covers_each_monitoring_requirement(stack, catalogue):
     config = PrometheusConfig.of(stack)
     covered = {r.labels.get("requirement") for r in config.rules}
     uncovered = [r.id for r in catalogue if r.domain is Domain.MON and r.status == "active" and r.id not in covered]
-    files = ", ".join(located.shown(p) for p in config.rule_files())
-    expect_that(not uncovered, f"no alert rule labelled `requirement: {'|'.join(uncovered)}` in {files} "
-                f"(chosen at {config.rules_where})")  # fmt: skip
+    files = [located.shown(p) for p in config.rule_files()]
+    expect_none(uncovered, "monitoring requirements that no alert rule's `requirement:` label names",
+                where=[config.rules_where, *files])  # fmt: skip
 
 
 def test_prometheus_accepts_its_configuration(stack):
     ran = validators.promtool_check_config(stack)
-    expect_that(ran.ok, f"promtool check config fails: {ran.summary()}")
+    expect_success(ran, "promtool check config fails")
 
 
 def test_prometheus_accepts_its_rules(stack):
     ran = validators.promtool_check_rules(stack)
-    expect_that(ran.ok, f"promtool check rules fails: {ran.summary()}")
+    expect_success(ran, "promtool check rules fails")
 
 
 def test_the_rules_pass_their_unit_tests(stack):
     runs = validators.promtool_test_rules(stack)
-    expect_that(bool(runs), f"no promtool unit test in {located.shown(stack.dir / 'prometheus' / 'tests')}")
+    expect_that(bool(runs), "no promtool unit test", observed=[], expected="tests/*.yml",
+                where=located.shown(stack.dir / "prometheus" / "tests"))  # fmt: skip
     failed = [f"{_tested(Path(r.command.argv[-1]))}: {r.summary(2)}" for r in runs if not r.ok]
-    expect_that(not failed, f"promtool test rules fails: {'; '.join(failed)}")
+    expect_none(failed, "promtool test rules fails")
 
 
 def _tested(test_file: Path) -> str:
@@ -59,15 +59,21 @@ def _tested(test_file: Path) -> str:
 
 def test_alertmanager_accepts_its_configuration(stack):
     ran = validators.amtool_check_config(stack)
-    expect_that(ran.ok, f"amtool check-config fails: {ran.summary()}")
+    expect_success(ran, "amtool check-config fails")
 
 
 @pytest.mark.parametrize("severity", SEVERITIES)
 def test_alerts_reach_telegram_by_severity(stack, severity):
-    gap = AlertmanagerConfig.of(stack).telegram_gap(severity)
-    expect_that(gap is None, gap or "")
+    config = AlertmanagerConfig.of(stack)
+    delivery = config.route({"severity": severity})
+    expect_that(config.telegram_gap(severity) is None, f"{severity} alerts reach a receiver that sends nothing to "
+                "Telegram", observed=delivery.receiver, expected="a receiver with telegram_configs",
+                where=delivery.where)  # fmt: skip
 
 
 def test_critical_and_warning_alerts_take_separate_routes(stack):
-    shared = AlertmanagerConfig.of(stack).shared_route()
-    expect_that(shared is None, shared or "")
+    config = AlertmanagerConfig.of(stack)
+    critical, warning = config.route({"severity": "critical"}), config.route({"severity": "warning"})
+    expect_that(critical.receiver != warning.receiver, "critical and warning alerts reach the same receiver",
+                observed=critical.receiver, expected=f"another receiver than warning's {warning.receiver!r}",
+                where=[critical.where, warning.where])  # fmt: skip

@@ -12,5 +12,8 @@ pytestmark = [pytest.mark.req("MON-03"), pytest.mark.critical, pytest.mark.live]
 
 @pytest.mark.parametrize("severity", ["warning", "critical"])
 def test_the_running_alertmanager_sends_alerts_to_telegram(service, severity):
-    gap = AlertmanagerConfig.running(service("alertmanager")).telegram_gap(severity)
-    expect_that(gap is None, gap or "")
+    config = AlertmanagerConfig.running(service("alertmanager"))
+    delivery = config.route({"severity": severity})
+    expect_that(config.telegram_gap(severity) is None, f"{severity} alerts reach a receiver that sends nothing to "
+                "Telegram", observed=delivery.receiver, expected="a receiver with telegram_configs",
+                where=delivery.where)  # fmt: skip

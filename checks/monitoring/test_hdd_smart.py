@@ -4,19 +4,20 @@ Read from `smartctl -j -a -d sat` on the disk behind /mnt/hdd (orion.probes.smar
 import pytest
 
 from orion.expect import expect, expect_that
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 
 pytestmark = [pytest.mark.req("MON-06"), pytest.mark.critical, pytest.mark.live]
 
 
 def _readable(smart):
     if not smart.readable:
-        raise ObservationError(f"cannot read the HDD's SMART data: {smart.why_unreadable}")
+        raise CannotObserve(f"cannot read the HDD's SMART data: {smart.why_unreadable}")
     return smart
 
 
 def test_hdd_smart_data_is_readable(smart):
-    expect_that(smart.readable, f"smartctl cannot read the HDD's SMART data: {smart.why_unreadable}")
+    expect_that(smart.readable, "smartctl cannot read the HDD's SMART data", observed=smart.why_unreadable,
+                expected="readable SMART data")  # fmt: skip
 
 
 def test_hdd_does_not_report_failing(smart):

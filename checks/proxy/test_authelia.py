@@ -3,7 +3,7 @@ by default and keeps its secrets out of the file; Caddy calls its 4.38+ forward-
 
 import pytest
 
-from orion.expect import expect, expect_that
+from orion.expect import At, expect, expect_none, expect_that
 from orion.probes.authelia import AutheliaConfig
 from orion.probes.caddyfile import Caddyfile
 
@@ -11,31 +11,32 @@ pytestmark = [pytest.mark.static, pytest.mark.daily, pytest.mark.req("PROXY-04")
 
 
 def test_authelia_uses_only_documented_keys(stack):
-    unknown = [f"{k.path} ({k.where})" for k in AutheliaConfig.of(stack).unknown_keys()]
-    expect_that(not unknown, f"keys Authelia 4.39 does not document: {'; '.join(unknown)}")
+    unknown = [At(k.path, k.where) for k in AutheliaConfig.of(stack).unknown_keys()]
+    expect_none(unknown, "keys Authelia 4.39 does not document")
 
 
 def test_authelia_uses_the_4_38_keys(stack):
-    old = [f"{k.path}, now {new} ({k.where})" for k, new in AutheliaConfig.of(stack).deprecated_keys()]
-    expect_that(not old, f"Authelia keys that 4.38+ replaced: {'; '.join(old)}")
+    old = [At(f"{k.path}, now {new}", k.where) for k, new in AutheliaConfig.of(stack).deprecated_keys()]
+    expect_none(old, "Authelia keys that 4.38+ replaced")
 
 
 def test_authelia_denies_by_default(stack):
     authelia = AutheliaConfig.of(stack)
     where = authelia.where("access_control", "default_policy")
-    expect(authelia.default_policy, "deny", f"Authelia's default policy ({where})")
+    expect(authelia.default_policy, "deny", "Authelia's default policy", where=where)
 
 
 def test_caddy_calls_authelias_4_38_forward_auth_endpoint(stack):
     caddyfile, paths = Caddyfile.of(stack), AutheliaConfig.of(stack).forward_auth_paths()
     calls = [(uri.args[0] if uri.args else "", caddyfile.where(uri.line)) for fa in caddyfile.directives("forward_auth")
              for uri in fa.body if uri.name == "uri"]  # fmt: skip
-    wrong = [f"{path} ({where})" for path, where in calls if path.split("?")[0] not in paths]
-    expect_that(bool(calls) and not wrong, f"Caddy's forward_auth must call {' or '.join(sorted(paths))}, "
-                f"Authelia's ForwardAuth endpoint: {'; '.join(wrong) or 'no uri'}")  # fmt: skip
+    endpoint = f"{' or '.join(sorted(paths))}, Authelia's ForwardAuth endpoint"
+    expect_that(bool(calls), f"Caddy's forward_auth calls no uri, not {endpoint}", observed=calls, expected=endpoint,
+                where=caddyfile.where(None))  # fmt: skip
+    expect_none([At(path, where) for path, where in calls if path.split("?")[0] not in paths],
+                f"Caddy's forward_auth must call {endpoint}")  # fmt: skip
 
 
 def test_authelia_keeps_no_secret_in_its_file(stack):
-    inline = [f"{k.path} ({k.where})" for k in AutheliaConfig.of(stack).inline_secrets()]
-    expect_that(not inline, f"secrets written in Authelia's configuration (use *_FILE variables): "
-                f"{'; '.join(inline)}")  # fmt: skip
+    inline = [At(k.path, k.where) for k in AutheliaConfig.of(stack).inline_secrets()]
+    expect_none(inline, "secrets written in Authelia's configuration (use *_FILE variables)")

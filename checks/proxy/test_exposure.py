@@ -6,7 +6,7 @@ Caddy alone answers on 80/443 of every interface; the tunnel carries only the pu
 
 import pytest
 
-from orion.expect import expect, expect_that
+from orion.expect import At, expect, expect_none
 from orion.probes.composespec import ports, stacks_beside
 from orion.probes.tunnel import CATCH_ALL_404, Tunnel
 
@@ -29,58 +29,56 @@ def _deep(name: str) -> bool:
 
 @pytest.mark.req("PROXY-01")
 def test_only_caddy_publishes_web_ports(stack):
-    others = [f"{s.node}/{svc.name} {p.spec!r} ({p.where})" for s in stacks_beside(stack)
+    others = [At(f"{s.node}/{svc.name} {p.spec!r}", p.where) for s in stacks_beside(stack)
               for svc in s.services.values() if svc.name != ENTRY_POINT
               for p in ports(svc) if any(p.publishes(w) for w in WEB_PORTS)]  # fmt: skip
-    expect_that(not others, f"only Caddy may publish ports 80/443: {'; '.join(others)}")
+    expect_none(others, "only Caddy may publish ports 80/443")
 
 
 @pytest.mark.req("PROXY-01")
 def test_caddy_answers_on_80_and_443_everywhere(stack):
     caddy = stack.service(ENTRY_POINT)
     published = sorted({w for p in ports(caddy) if p.on_all_interfaces for w in WEB_PORTS if p.publishes(w)})
-    expect(published, list(WEB_PORTS), f"Caddy must publish 80 and 443 on every interface ({caddy.where('ports')})")
+    expect(published, list(WEB_PORTS), "Caddy must publish 80 and 443 on every interface", where=caddy.where("ports"))
 
 
 @pytest.mark.req("PROXY-03")
 def test_the_tunnel_routes_only_the_public_set(stack):
-    extra = [f"{r.hostname} ({r.where})" for r in Tunnel.of(stack).routed if r.hostname not in PUBLIC]
-    expect_that(not extra, f"cloudflared routes hosts outside the public set: {'; '.join(extra)}")
+    extra = [At(r.hostname, r.where) for r in Tunnel.of(stack).routed if r.hostname not in PUBLIC]
+    expect_none(extra, "cloudflared routes hosts outside the public set")
 
 
 @pytest.mark.req("PROXY-03")
 def test_the_tunnel_routes_every_public_host(stack):
     tunnel = Tunnel.of(stack)
     missing = sorted(PUBLIC - {r.hostname for r in tunnel.routed})
-    expect_that(not missing, f"cloudflared does not route {', '.join(missing)} ({tunnel.where})")
+    expect_none(missing, "public hosts that cloudflared does not route", where=tunnel.where)
 
 
 @pytest.mark.req("PROXY-03")
 def test_the_tunnel_reaches_services_through_caddy_only(stack):
-    direct = [f"{r.hostname} → {r.service} ({r.where})" for r in Tunnel.of(stack).routed
+    direct = [At(f"{r.hostname} → {r.service}", r.where) for r in Tunnel.of(stack).routed
               if r.upstream_host != ENTRY_POINT]  # fmt: skip
-    expect_that(not direct, f"cloudflared bypasses Caddy, and so Authelia: {'; '.join(direct)}")
+    expect_none(direct, "cloudflared bypasses Caddy, and so Authelia")
 
 
 @pytest.mark.req("PROXY-03")
 def test_the_tunnel_ends_in_a_catch_all_404(stack):
     last = Tunnel.of(stack).ingress[-1]
-    expect_that(last.hostname is None and last.service == CATCH_ALL_404,
-                f"cloudflared's last ingress rule must be `service: {CATCH_ALL_404}` with no hostname, not "
-                f"{last.hostname or '*'} → {last.service} ({last.where})")  # fmt: skip
+    expect((last.hostname, last.service), (None, CATCH_ALL_404), "cloudflared's last ingress rule (hostname, service) "
+           "must catch all with a 404", where=last.where)  # fmt: skip
 
 
 @pytest.mark.req("PROXY-05")
 def test_no_deep_service_is_in_the_tunnel(stack):
-    deep = [f"{r.hostname} → {r.service} ({r.where})" for r in Tunnel.of(stack).routed
+    deep = [At(f"{r.hostname} → {r.service}", r.where) for r in Tunnel.of(stack).routed
             if _deep(r.hostname or "") or _deep(r.upstream_host)]  # fmt: skip
-    expect_that(not deep, f"cloudflared exposes deep services to the Internet: {'; '.join(deep)}")
+    expect_none(deep, "cloudflared exposes deep services to the Internet")
 
 
 @pytest.mark.req("PROXY-05")
 def test_nothing_but_caddy_is_published_on_all_interfaces(stack):
-    exposed = [f"{s.node}/{svc.name}{' (a deep service)' if _deep(svc.name) else ''} {p.spec!r} ({p.where})"
+    exposed = [At(f"{s.node}/{svc.name}{' (a deep service)' if _deep(svc.name) else ''} {p.spec!r}", p.where)
                for s in stacks_beside(stack) for svc in s.services.values() if svc.name != ENTRY_POINT
                for p in ports(svc) if p.on_all_interfaces]  # fmt: skip
-    expect_that(not exposed, f"published on every interface (0.0.0.0, :: or no address; publish on ${{LAN_IP}} "
-                f"only): {'; '.join(exposed)}")  # fmt: skip
+    expect_none(exposed, "published on every interface (0.0.0.0, :: or no address; publish on ${LAN_IP} only)")

@@ -3,7 +3,7 @@ exception, provisioning/README.md), only the documented accounts may drive the r
 
 import pytest
 
-from orion.expect import expect, expect_that
+from orion.expect import expect, expect_contains
 from orion.probes import desired
 
 pytestmark = [pytest.mark.req("SEC-04"), pytest.mark.daily, pytest.mark.live]
@@ -13,7 +13,7 @@ def test_docker_is_rootless_where_the_decision_says_so(processes, node):
     decision = desired.docker_decision(node)
     if not decision["rootless"]:
         pytest.skip(f"{node.node} runs rootful Docker by decision: {decision['reason']}")
-    expect_that("rootlesskit" in processes, "the rootless Docker daemon is not running", observed=sorted(processes))
+    expect_contains(processes, "rootlesskit", "the rootless Docker daemon is not running")
 
 
 def test_only_the_documented_accounts_can_drive_the_root_docker_daemon(docker_group, node):

@@ -3,7 +3,7 @@ behind forward_auth. A route edited on the node (forward_auth dropped, a new unp
 
 import pytest
 
-from orion.expect import expect_that
+from orion.expect import expect_none, expect_that
 from orion.probes.forwardauth import protected, turned_away
 
 pytestmark = [pytest.mark.req("SEC-06"), pytest.mark.critical, pytest.mark.live]
@@ -11,7 +11,8 @@ pytestmark = [pytest.mark.req("SEC-06"), pytest.mark.critical, pytest.mark.live]
 
 def test_no_protected_host_is_served_without_a_session(http):
     caddy, routes = http("caddy"), protected()
-    expect_that(bool(routes.hosts), "the Caddyfile protects no host: nothing to probe")
+    expect_that(bool(routes.hosts), "the Caddyfile protects no host: nothing to probe", observed=routes.hosts,
+                expected="hosts behind forward_auth")  # fmt: skip
     served = {}
     for host in routes.hosts:
         response = caddy.get(
@@ -22,4 +23,4 @@ def test_no_protected_host_is_served_without_a_session(http):
         )
         if not turned_away(response, routes.portals):
             served[host] = f"{response.status_code} {response.headers.get('location', '')}".strip()
-    expect_that(not served, "hosts served without an Authelia session", observed=served)
+    expect_none(served, "hosts served without an Authelia session")

@@ -3,10 +3,10 @@ killswitch is armed and holds: a connection forced around the tunnel gets nowher
 
 import pytest
 
-from orion.expect import expect, expect_that
-from orion.outcomes import ObservationError
+from orion.expect import expect, expect_none, expect_that
+from orion.outcomes import CannotObserve
 from orion.probes import egress
-from orion.probes.firewall import RULESET_COMMAND, output_dropped
+from orion.probes.firewall import RULESET_COMMAND, output_dropped, output_policies
 
 pytestmark = [pytest.mark.critical, pytest.mark.live]
 
@@ -20,7 +20,7 @@ def test_the_vpn_tunnel_is_running(http):
 @pytest.mark.req("TORR-01")
 def test_qbittorrent_shares_gluetuns_network_namespace(docker_node):
     qbittorrent, gluetun = docker_node.container("qbittorrent"), docker_node.container("gluetun")
-    expect_that(qbittorrent is not None and gluetun is not None, "qBittorrent or Gluetun is not deployed")
+    expect_none([n for n, c in (("qbittorrent", qbittorrent), ("gluetun", gluetun)) if c is None], "not deployed")
     mode = qbittorrent.attrs["HostConfig"]["NetworkMode"]
     expect(mode, f"container:{gluetun.id}", "qBittorrent has a network of its own, outside the VPN")
 
@@ -29,13 +29,14 @@ def test_qbittorrent_shares_gluetuns_network_namespace(docker_node):
 def test_the_gateway_drops_all_traffic_outside_the_tunnel(docker_node):
     rc, ruleset = docker_node.exec("gluetun", RULESET_COMMAND)
     expect(rc, 0, "cannot read the gateway's firewall")
-    expect_that(output_dropped(ruleset), "the killswitch is off: the gateway lets traffic out when the VPN is down")
+    expect_that(output_dropped(ruleset), "the killswitch is off: the gateway lets traffic out when the VPN is down",
+                observed=output_policies(ruleset), expected="an output policy drop")  # fmt: skip
 
 
 def _internet(node) -> str:
     """The inventory's `internet` address: reachable through the tunnel, never around it."""
     if "internet" not in node.services:
-        raise ObservationError(f"{node.name}: the inventory has no `internet` service: no address to probe egress with")
+        raise CannotObserve(f"{node.name}: the inventory has no `internet` service: no address to probe egress with")
     return node.services["internet"].url
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from orion import yamlsrc
 from orion.errors import ConfigError
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 from orion.probes import located
 from orion.probes.compose import Stack
 from orion.probes.http import ServiceClient
@@ -41,17 +41,21 @@ class AlertmanagerConfig:
 
     @classmethod
     def running(cls, client: ServiceClient) -> AlertmanagerConfig:
-        """The configuration a running Alertmanager has loaded (`GET /api/v2/status`, `config.original`)."""
+        """The configuration a running Alertmanager has loaded (`GET /api/v2/status`, `config.original`).
+
+        Raises SubjectDown when Alertmanager is down (through the client), CannotObserve when its answer holds no
+        configuration Orion can read.
+        """
         origin = f"{client.service.url}/api/v2/status config.original"
         status = client.json("/api/v2/status")
         text = (status.get("config") or {}).get("original") if isinstance(status, dict) else None
         if not isinstance(text, str):
-            raise ObservationError(f"{client.service.name}: /api/v2/status has no config.original")
+            raise CannotObserve(f"{client.service.name}: /api/v2/status has no config.original")
         try:
             return cls(Path("alertmanager.yml"), yamlsrc.loads(text, "alertmanager.yml"), origin)
         except ConfigError as exc:
             where = f"{origin}, line {exc.line}" if exc.line else origin
-            raise ObservationError(f"{where}: {exc.message}") from None
+            raise CannotObserve(f"{where}: {exc.message}") from None
 
     def where(self, *loc: str | int) -> str:
         line = self.doc.line(tuple(loc))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 from orion.probes.compose import ComposeService, Stack
 
 #: Host addresses that mean "every interface".
@@ -131,7 +131,7 @@ def memory_limit(service: ComposeService) -> tuple[int, str] | None:
             try:
                 return to_bytes(value), where
             except ValueError as exc:
-                raise ObservationError(f"{where}: {exc}") from None
+                raise CannotObserve(f"{where}: {exc}") from None
     return None
 
 

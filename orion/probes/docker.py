@@ -6,18 +6,24 @@ from typing import Any
 
 from orion import evidence
 from orion.inventory import Host
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve, SubjectDown
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+#: Docker's answers to an exec in a container that stopped, or was removed, after it was listed.
+_GONE = {409: "container not running", 404: "container missing"}
 
 
 class DockerNode:
-    """The containers of one node. In the lab both nodes share one engine, told apart by compose project."""
+    """The containers of one node. In the lab both nodes share one engine, told apart by compose project.
+
+    Raises CannotObserve when Orion cannot use the engine (no endpoint in the inventory, the engine unreachable or
+    refusing), and SubjectDown when the container a check looks inside is missing or not running.
+    """
 
     def __init__(self, host: Host) -> None:
         if host.docker is None:
-            raise ObservationError(f"{host.name}: the inventory gives no orion_docker endpoint")
+            raise CannotObserve(f"{host.name}: the inventory gives no orion_docker endpoint")
         self.host = host
         self.endpoint = host.docker
         self._client: Any = None
@@ -32,7 +38,7 @@ class DockerNode:
                 self._client.ping()
             except docker.errors.DockerException as exc:
                 self._client = None
-                raise ObservationError(f"docker {self.endpoint.host}: unreachable ({exc})") from None
+                raise CannotObserve(f"docker {self.endpoint.host}: unreachable ({exc})") from None
         return self._client
 
     def containers(self) -> dict[str, Any]:
@@ -43,7 +49,7 @@ class DockerNode:
         try:
             found = self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={self.endpoint.project}"})
         except docker.errors.DockerException as exc:
-            raise ObservationError(f"docker {self.endpoint.host}: {exc}") from None
+            raise CannotObserve(f"docker {self.endpoint.host}: {exc}") from None
         return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
 
     def container(self, service: str) -> Any | None:
@@ -53,19 +59,24 @@ class DockerNode:
     def exec(self, service: str, command: str) -> tuple[int, str]:
         """Run `command` (sh -c) in the running container of `service`: (exit code, output).
 
-        A missing or stopped container raises ObservationError: the caller cannot look inside it.
+        A missing or stopped container is SubjectDown: what the check looks inside is down.
         """
         import docker
 
+        source = f"docker exec {service} ({self.endpoint.project}): {command}"
         container = self.container(service)
         if container is None or container.status != "running":
             state = "missing" if container is None else container.status
-            raise ObservationError(f"{self.host.name}: cannot look inside {service}: its container is {state}")
-        evidence.source(f"docker exec {service} ({self.endpoint.project}): {command}")
+            raise SubjectDown(f"{self.host.name}: {service}", f"container {state}", source)
+        evidence.source(source)
         try:
             result = container.exec_run(["sh", "-c", command], demux=False)
+        except docker.errors.APIError as exc:
+            if exc.status_code in _GONE:
+                raise SubjectDown(f"{self.host.name}: {service}", _GONE[exc.status_code], source) from None
+            raise CannotObserve(f"docker exec {service}: {exc}") from None
         except docker.errors.DockerException as exc:
-            raise ObservationError(f"docker exec {service}: {exc}") from None
+            raise CannotObserve(f"docker exec {service}: {exc}") from None
         return result.exit_code, (result.output or b"").decode("utf-8", "replace")
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve, SubjectDown
 
 #: curl exit codes that mean it could not try: usage (2), bad URL (3), no name resolution (6), cannot bind the
 #: interface (45), no curl (126, 127).
@@ -19,6 +19,8 @@ _UNTRIED = {2, 3, 6, 45, 126, 127}
 #: Nothing came back: the packets were dropped (a killswitch drops silently) or nobody answered.
 _TIMEOUT = 28
 _TAGS = re.compile(r"^(wan|rc)=(.*)$")
+#: Where the probe looks for the WAN interface.
+ROUTES = "/proc/net/route"
 
 
 def command(url: str, *, around_tunnel: bool, timeout: float = 2.0) -> str:
@@ -49,12 +51,18 @@ class Probe:
 
 
 def read(rc: int, output: str) -> Probe:
-    """The probe's result from the command's exit code and output; ObservationError when it could not try."""
+    """The probe's result from the command's exit code and output.
+
+    Raises SubjectDown when the namespace has no default route (the gateway's network is down: no WAN interface
+    to leave by), CannotObserve when the probe could not try (no curl, a bad URL, an output it cannot read).
+    """
     tags = {m[1]: m[2].strip() for m in map(_TAGS.match, output.splitlines()) if m}
     detail = " ".join(line for line in output.splitlines() if not _TAGS.match(line)).strip()
-    if rc == 90 or not tags.get("wan"):
-        raise ObservationError("the VPN namespace has no default route: no WAN interface to probe from")
+    if rc == 90:
+        raise SubjectDown("the VPN namespace", "no default route: no WAN interface to leave by", ROUTES)
+    if not tags.get("wan"):
+        raise CannotObserve(f"the egress probe printed no WAN interface: {output.strip()[:200]!r}")
     curl_rc = int(tags["rc"]) if tags.get("rc", "").isdigit() else -1
     if curl_rc in _UNTRIED or curl_rc < 0:
-        raise ObservationError(f"the egress probe could not run (curl exit {curl_rc}): {detail or output.strip()}")
+        raise CannotObserve(f"the egress probe could not run (curl exit {curl_rc}): {detail or output.strip()}")
     return Probe(tags["wan"], curl_rc, detail)

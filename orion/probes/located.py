@@ -5,17 +5,20 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from orion import PROJECT_ROOT, evidence
+from orion import PROJECT_ROOT, evidence, tree
 from orion.errors import ConfigError
 
 
 @cache
 def shown(path: Path) -> str:
-    """`path` as a person reads it: stacks/cortex/caddy/Caddyfile in the repository, absolute elsewhere."""
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    """`path` as a person reads it: stacks/cortex/caddy/Caddyfile in the judged tree (or in Orion's own), else
+    absolute."""
+    for root in (tree.current().root, PROJECT_ROOT):
+        try:
+            return str(path.resolve().relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def at(path: Path, line: int | None = None) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from orion import yamlsrc
 from orion.errors import ConfigError
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 from orion.probes import located
 from orion.probes.compose import Stack
 from orion.probes.http import ServiceClient
@@ -112,6 +112,7 @@ def seconds_since_configured(client: ServiceClient) -> float:
     """How long ago the running Prometheus started or last loaded its configuration (`/api/v1/status/runtimeinfo`).
 
     Until its first service discovery a fresh Prometheus lists no target at all: that is not yet an observation.
+    Raises SubjectDown when Prometheus is down (through the client), CannotObserve when it names no start time.
     """
     info = client.json("/api/v1/status/runtimeinfo").get("data") or {}
     stamps = []
@@ -121,5 +122,5 @@ def seconds_since_configured(client: ServiceClient) -> float:
         except ValueError:
             continue
     if not stamps:
-        raise ObservationError(f"{client.service.name}: /api/v1/status/runtimeinfo has no startTime")
+        raise CannotObserve(f"{client.service.name}: /api/v1/status/runtimeinfo has no startTime")
     return (datetime.now(UTC) - max(stamps)).total_seconds()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import IntFlag
 from typing import Any
 
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 
 
 class ExitBit(IntFlag):
@@ -79,14 +79,14 @@ class SmartReport:
 
 
 def parse(stdout: str) -> SmartReport:
-    """Parse `smartctl -j` output; raise ObservationError when smartctl printed no JSON (not installed, crashed)."""
+    """Parse `smartctl -j` output; raise CannotObserve when smartctl printed no JSON (not installed, crashed)."""
     try:
         data = json.loads(stdout)
     except ValueError:
         first = stdout.strip().splitlines()[0] if stdout.strip() else "no output"
-        raise ObservationError(f"smartctl printed no JSON: {first}") from None
+        raise CannotObserve(f"smartctl printed no JSON: {first}") from None
     if not isinstance(data, dict):
-        raise ObservationError("smartctl printed JSON that is not an object")
+        raise CannotObserve("smartctl printed JSON that is not an object")
     meta = data.get("smartctl") or {}
     device = (data.get("device") or {}).get("name") or "?"
     status = data.get("smart_status") or {}

@@ -1,6 +1,6 @@
 """Validation tools (docker compose, promtool, amtool, caddy, yamllint, shellcheck) run for static checks.
 
-A tool that is missing or hangs means the check could not observe: ObservationError, never a failure. Each
+A tool that is missing or hangs means the check could not observe: CannotObserve, never a failure. Each
 command runs once per process, in a small pool, so that checks sharing a run share its result, and so that
 `prefetch` can start a stack's tools while other checks are running: the gate's 10-second budget on two cores
 depends on it.
@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orion import evidence
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 
 TIMEOUT_S = 60.0
 #: ORION_TOOL_PREFETCH=0: run each tool only when a check asks for it (a single check module needs few tools).
@@ -62,7 +63,7 @@ class Ran:
 
 _PROBLEM = re.compile(r"fail|error|invalid|warning|unrecognized|not found", re.IGNORECASE)
 _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="orion-tool")
-_started: dict[Command, Future[Ran | ObservationError]] = {}
+_started: dict[Command, Future[Ran | CannotObserve]] = {}
 _lock = threading.Lock()
 
 
@@ -79,23 +80,33 @@ def run(command: Command) -> Ran:
     prefetch([command])
     evidence.source(f"{command} (in {command.cwd})")
     result = _started[command].result()
-    if isinstance(result, ObservationError):
-        raise ObservationError(str(result))
+    if isinstance(result, CannotObserve):
+        raise CannotObserve(str(result))
     return result
 
 
-def _execute(command: Command) -> Ran | ObservationError:
+def _execute(command: Command) -> Ran | CannotObserve:
     tool = command.argv[0]
-    if shutil.which(tool) is None:
-        return ObservationError(f"{tool} is not installed (make deps)")
     env = {key: os.environ[key] for key in _ENV_KEYS if key in os.environ}
+    env["PATH"] = search_path()
+    found = shutil.which(tool, path=env["PATH"])
+    if found is None:
+        return CannotObserve(f"{tool} is not installed (make deps)")
     try:
         done = subprocess.run(
-            command.argv, cwd=command.cwd, env=env, capture_output=True, text=True,
+            (found, *command.argv[1:]), cwd=command.cwd, env=env, capture_output=True, text=True,
             timeout=command.timeout, stdin=subprocess.DEVNULL, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
-        return ObservationError(f"`{command}` did not finish within {command.timeout:g} s")
+        return CannotObserve(f"`{command}` did not finish within {command.timeout:g} s")
     except OSError as exc:
-        return ObservationError(f"cannot run `{command}`: {exc.strerror or exc}")
+        return CannotObserve(f"cannot run `{command}`: {exc.strerror or exc}")
     return Ran(command, done.returncode, done.stdout + done.stderr)
+
+
+def search_path() -> str:
+    """PATH with Orion's own interpreter directory first: the Python tools installed with Orion (yamllint,
+    ansible-playbook, ansible-lint) live beside it in its virtualenv, which need not be on the caller's PATH."""
+    return os.pathsep.join(
+        dict.fromkeys([str(Path(sys.executable).parent), *os.environ.get("PATH", "").split(os.pathsep)])
+    )

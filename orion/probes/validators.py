@@ -13,7 +13,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from orion import PROJECT_ROOT
+from orion import tree
 from orion.errors import ConfigError
 from orion.probes import located, tools
 from orion.probes.caddyfile import Caddyfile, with_internal_tls
@@ -79,7 +79,7 @@ def ansible_syntax_check() -> Ran:
 def _ansible_syntax() -> Command:
     beside = Path(sys.executable).with_name("ansible-playbook")  # the virtualenv's, from ansible-core
     tool = str(beside) if beside.exists() else "ansible-playbook"
-    return Command((tool, "-i", "localhost,", "--syntax-check", "site.yml"), PROJECT_ROOT / "provisioning")
+    return Command((tool, "-i", "localhost,", "--syntax-check", "site.yml"), tree.current().provisioning)
 
 
 def _run(stack: Stack, command: Command) -> Ran:

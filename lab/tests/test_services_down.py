@@ -1,0 +1,101 @@
+"""A stopped service is a failure of its own requirement, never an error.
+
+Orion still reaches the place it observes from (the host, the Docker engine); the service itself is down: the
+connection refused, Caddy's 502 when Authelia is gone, `docker exec` into a stopped container, a namespace left
+without a route. Each of those must be `failed` with that as evidence (orion.outcomes.SubjectDown), so that
+remediation acts on it; `error` is only for when Orion cannot tell.
+
+To keep the run short, services are stopped a group at a time, with one run of the live checks per group. Two
+services of the same requirement are in different groups, so that neither hides the other (Prometheus and the
+node_exporters, Caddy and Authelia, qBittorrent and the Gluetun whose namespace it lives in).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import docker
+import pytest
+from labkit import checks, outcomes, until, unwell
+
+PROJECT = "com.docker.compose.project"
+SERVICE = "com.docker.compose.service"
+
+#: (compose project, service) -> the requirements whose live checks look at that service.
+OBSERVED_BY = {
+    ("synapse", "prometheus"): ("MON-01",),  # the scrape check asks Prometheus's API
+    ("synapse", "node-exporter"): ("MON-01",),  # /metrics, and Prometheus's scrape of it
+    ("cortex", "node-exporter"): ("MON-01",),
+    ("synapse", "alertmanager"): ("MON-03",),  # the configuration it loaded, from its API
+    ("cortex", "caddy"): ("SEC-06",),  # a visitor without a session, through Caddy
+    ("cortex", "authelia"): ("SEC-06",),  # ...whom Caddy's forward_auth asks Authelia about
+    ("cortex", "gluetun"): ("TORR-01", "TORR-02"),  # its control server, its killswitch, its namespace
+    ("cortex", "qbittorrent"): ("TORR-01", "TORR-02"),  # the egress probes run inside it
+}
+GROUPS = {
+    "prometheus-alertmanager-caddy-qbittorrent": [
+        ("synapse", "prometheus"),
+        ("synapse", "alertmanager"),
+        ("cortex", "caddy"),
+        ("cortex", "qbittorrent"),
+    ],
+    "node-exporters-authelia-gluetun": [
+        ("synapse", "node-exporter"),
+        ("cortex", "node-exporter"),
+        ("cortex", "authelia"),
+        ("cortex", "gluetun"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[docker.DockerClient]:
+    client = docker.from_env()
+    yield client
+    client.close()
+
+
+def container(engine: docker.DockerClient, project: str, service: str):
+    found = engine.containers.list(all=True, filters={"label": [f"{PROJECT}={project}", f"{SERVICE}={service}"]})
+    assert found, f"the lab has no container for {project}/{service}"
+    return found[0]
+
+
+def start_again(engine: docker.DockerClient, stopped: list) -> None:
+    """Start what was stopped, then restart the containers living in a restarted one's network namespace
+    (qBittorrent in Gluetun's): they still hold the namespace that died with it."""
+    problems = []
+    for c in stopped:
+        try:
+            c.start()
+        except docker.errors.APIError as exc:
+            problems.append(f"{c.name}: {exc}")
+    assert not problems, f"could not start again: {problems}"
+    ids = {c.id for c in stopped}
+    for c in engine.containers.list():
+        if c.attrs["HostConfig"].get("NetworkMode", "").removeprefix("container:") in ids:
+            c.restart(timeout=5)
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_a_stopped_service_fails_its_own_requirement_and_never_errors(lab, engine, tmp_path, group):
+    services = GROUPS[group]
+    reqs = sorted({req for s in services for req in OBSERVED_BY[s]})
+    before = until(tmp_path, None, want_red=False)
+    assert not any(unwell(before, req) for req in reqs), f"not green before stopping {group}: {unwell(before)}"
+    stopped = [container(engine, *s) for s in services]
+    try:
+        for c in stopped:
+            c.stop(timeout=5)
+        record = checks(tmp_path)
+    finally:
+        start_again(engine, stopped)
+    for req in reqs:
+        seen = outcomes(record, req)
+        assert "failed" in seen.values(), f"{group} stopped, yet {req} did not fail: {json.dumps(seen, indent=1)}"
+        errors = {nodeid: unwell(record, req)[nodeid] for nodeid, outcome in seen.items() if outcome == "error"}
+        assert not errors, f"{group} stopped: {req} has checks in error, not failed: {json.dumps(errors, indent=1)}"
+    after = until(tmp_path, None, want_red=False)
+    still = {req: unwell(after, req) for req in [*reqs, "MAINT-04"] if unwell(after, req)}
+    assert not still, f"not green again after starting {group}: {json.dumps(still, indent=1)}"
