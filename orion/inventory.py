@@ -2,7 +2,8 @@
 
 The same file drives provisioning/ (Ansible) and the checks. Keys are a closed set: Ansible's
 connection variables, Orion's `orion_*` keys, and role variables with a role's prefix; anything
-else is a typo and fails with file:line. Secrets are references (`{env: NAME}` or `{file: PATH}`)
+else is a typo and fails with file:line. Variables merge as Ansible merges them (orion.inventory_merge), from
+the file and the group_vars/ and host_vars/ beside it. Secrets are references (`{env: NAME}` or `{file: PATH}`)
 resolved at load, never inline values.
 """
 
@@ -16,9 +17,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
-from orion import PROJECT_ROOT, redact, yamlsrc
+from orion import PROJECT_ROOT, inventory_merge, redact, state, yamlsrc
+from orion.inventory_merge import Group
 
 SYSTEM_INVENTORY = Path("/etc/orion/inventory.yml")
+#: The lab inventory's template: `orion lab up` renders it into <state>/lab/inventory.yml, which resolution picks.
 LAB_INVENTORY = PROJECT_ROOT / "lab" / "inventory.yml"
 
 ANSIBLE_VARS = frozenset({
@@ -28,7 +31,6 @@ ANSIBLE_VARS = frozenset({
 })  # fmt: skip
 #: Variables of the provisioning roles carry their role's prefix.
 ROLE_PREFIXES = ("base_", "ssh_", "firewall_", "tailscale_", "docker_", "storage_", "nfs_", "maintenance_")
-GROUP_KEYS = frozenset({"hosts", "vars", "children"})
 
 
 class SecretRef(BaseModel):
@@ -126,6 +128,8 @@ class Host:
     #: False when the inventory tells Ansible not to check host keys (`-o StrictHostKeyChecking=no`), as a lab
     #: whose hosts are rebuilt with new keys does; Orion then pins nothing either.
     check_host_key: bool = True
+    #: Every variable after Ansible's precedence, as written (secrets as their {env:}/{file:} references).
+    hostvars: dict[str, Any] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -137,6 +141,7 @@ class Inventory:
     path: Path
     hosts: dict[str, Host]
     domain: str | None = None
+    groups: dict[str, Group] = field(default_factory=dict)
 
     def on(self, node: str) -> list[Host]:
         """The hosts playing `node` ("cortex", "synapse"; "both" means every host)."""
@@ -150,112 +155,71 @@ class Inventory:
 
 
 def resolve_path(explicit: Path | str | None = None) -> Path:
-    """--inventory, else $ORION_INVENTORY, else /etc/orion/inventory.yml, else lab/inventory.yml."""
+    """--inventory, else $ORION_INVENTORY, else /etc/orion/inventory.yml, else the lab's as `orion lab up` rendered
+    it (<state>/lab/inventory.yml, state dir from $ORION_STATE_DIR as for `orion lab`). Without a rendered one the
+    template lab/inventory.yml is returned, so that the error names the file that explains itself."""
     if explicit:
         return Path(explicit).expanduser()
     if env := os.environ.get("ORION_INVENTORY"):
         return Path(env).expanduser()
-    return SYSTEM_INVENTORY if SYSTEM_INVENTORY.exists() else LAB_INVENTORY
+    if SYSTEM_INVENTORY.exists():
+        return SYSTEM_INVENTORY
+    rendered = state.lab_inventory()
+    return rendered if rendered.exists() else LAB_INVENTORY
 
 
 def load(path: Path | str | None = None) -> Inventory:
-    """Load and validate an inventory. Any defect raises ConfigError naming file:line."""
-    doc = yamlsrc.load(resolve_path(path))
-    if not isinstance(doc.data, dict) or not doc.data:
-        raise doc.error((), "an inventory is a mapping of groups, e.g. `all: {children: {...}}`")
-    hostvars: dict[str, dict[str, tuple[Any, yamlsrc.Loc]]] = {}
-    groups: dict[str, list[str]] = {}
-    for name, body in doc.data.items():
-        _walk_group(doc, str(name), body, (name,), {}, hostvars, groups)
-    if not hostvars:
-        raise doc.error((), "the inventory defines no host")
-    hosts = {name: _host(doc, name, merged, groups.get(name, [])) for name, merged in hostvars.items()}
-    domain = next((str(var[0]) for merged in hostvars.values() if (var := merged.get("orion_domain"))), None)
-    return Inventory(doc.path, hosts, domain)
+    """Load and validate an inventory, merging variables as Ansible does. Any defect raises ConfigError
+    naming file:line."""
+    merged = inventory_merge.merge(resolve_path(path), _unknown_var)
+    hosts = {name: _host(merged, name) for name in merged.hostvars}
+    domain = next((str(var.value) for hv in merged.hostvars.values() if (var := hv.get("orion_domain"))), None)
+    groups = {name: Group(g.name, g.hosts, g.children) for name, g in merged.groups.items()}
+    return Inventory(merged.doc.path, hosts, domain, groups)
 
 
-def _walk_group(
-    doc: yamlsrc.Document,
-    group: str,
-    body: Any,
-    loc: yamlsrc.Loc,
-    inherited: dict[str, tuple[Any, yamlsrc.Loc]],
-    hostvars: dict[str, dict[str, tuple[Any, yamlsrc.Loc]]],
-    groups: dict[str, list[str]],
-) -> None:
-    if body is None:
-        return
-    if not isinstance(body, dict):
-        raise doc.error(loc, f"group {group!r} must be a mapping with hosts, vars or children")
-    for key in body:
-        if key not in GROUP_KEYS:
-            raise doc.error((*loc, key), f"unknown key {key!r} in group {group!r} (expected hosts, vars, children)")
-    own = dict(inherited)
-    own.update(_vars(doc, body.get("vars"), (*loc, "vars")))
-    hosts = body.get("hosts") or {}
-    if not isinstance(hosts, dict):
-        raise doc.error((*loc, "hosts"), "`hosts` must be a mapping of host names to their variables")
-    for host, variables in hosts.items():
-        merged = {**own, **hostvars.get(str(host), {})}
-        merged.update(_vars(doc, variables, (*loc, "hosts", host)))
-        hostvars[str(host)] = merged
-        groups.setdefault(str(host), []).append(group)
-    children = body.get("children") or {}
-    if not isinstance(children, dict):
-        raise doc.error((*loc, "children"), "`children` must be a mapping of group names")
-    for child, child_body in children.items():
-        _walk_group(doc, str(child), child_body, (*loc, "children", child), own, hostvars, groups)
-
-
-def _vars(doc: yamlsrc.Document, variables: Any, loc: yamlsrc.Loc) -> dict[str, tuple[Any, yamlsrc.Loc]]:
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict):
-        raise doc.error(loc, "variables must be a mapping")
-    out = {}
-    for key, value in variables.items():
-        if not _known_var(str(key)):
-            raise doc.error(
-                (*loc, key),
-                f"unknown variable {key!r}: expected an Ansible connection variable, one of "
-                f"{', '.join(ORION_VARS)}, or a role variable ({', '.join(p + '*' for p in ROLE_PREFIXES)})",
-            )
-        out[str(key)] = (value, (*loc, key))
-    return out
+def _unknown_var(key: str) -> str | None:
+    if _known_var(key):
+        return None
+    return (
+        f"an Ansible connection variable, one of {', '.join(ORION_VARS)}, "
+        f"or a role variable ({', '.join(p + '*' for p in ROLE_PREFIXES)})"
+    )
 
 
 def _known_var(key: str) -> bool:
     return key in ANSIBLE_VARS or key in ORION_VARS or key.startswith(ROLE_PREFIXES)
 
 
-def _host(doc: yamlsrc.Document, name: str, merged: dict[str, tuple[Any, yamlsrc.Loc]], groups: list[str]) -> Host:
+def _host(merged: inventory_merge.Merged, name: str) -> Host:
+    hostvars = merged.hostvars[name]
+
     def get(key: str, default: Any = None) -> Any:
-        if key not in merged:
+        if key not in hostvars:
             return default
-        value, loc = merged[key]
+        var = hostvars[key]
         adapter = _ADAPTERS.get(key)
         if adapter is None:
-            return value
+            return var.value
         try:
-            return adapter.validate_python(value)
+            return adapter.validate_python(var.value)
         except ValidationError as exc:
             error = exc.errors()[0]
-            where = (*loc, *error["loc"])
-            raise doc.error(where, f"{'.'.join(map(str, where[-3:]))}: {yamlsrc.explain(error)}") from None
+            where = (*var.loc, *error["loc"])
+            raise var.doc.error(where, f"{'.'.join(map(str, where[-3:]))}: {yamlsrc.explain(error)}") from None
 
-    host_loc = next((loc[:-1] for _, loc in merged.values() if "hosts" in loc), ())
     node = get("orion_node")
     if node is None:
-        raise doc.error(host_loc, f"host {name!r} has no orion_node (cortex or synapse)")
-    port = merged.get("ansible_port", (22, ()))
-    if not isinstance(port[0], int) or not 0 < port[0] < 65536:
-        raise doc.error(port[1], f"ansible_port of {name!r} must be a port number, got {port[0]!r}")
+        raise merged.doc.error(merged.host_locs[name], f"host {name!r} has no orion_node (cortex or synapse)")
+    port = hostvars.get("ansible_port")
+    if port is not None and (not isinstance(port.value, int) or not 0 < port.value < 65536):
+        raise port.error(f"ansible_port of {name!r} must be a port number, got {port.value!r}")
+    base = merged.doc.path.parent
     key_file = None
-    if "ansible_ssh_private_key_file" in merged:
-        raw, loc = merged["ansible_ssh_private_key_file"]
-        key_file = _secret_path(doc, str(raw), loc, f"SSH key of {name}")
+    if (key := hostvars.get("ansible_ssh_private_key_file")) is not None:
+        key_file = _secret_path(base, str(key.value), key, f"SSH key of {name}")
     services = {
-        service: _service(doc, service, spec, merged["orion_services"][1])
+        service: _service(base, service, spec, hostvars["orion_services"])
         for service, spec in (get("orion_services") or {}).items()
     }
     docker = get("orion_docker")
@@ -264,52 +228,54 @@ def _host(doc: yamlsrc.Document, name: str, merged: dict[str, tuple[Any, yamlsrc
         name=name,
         node=node,
         address=str(get("ansible_host", name)),
-        port=port[0],
+        port=port.value if port is not None else 22,
         user=str(get("ansible_user", "root")),
         key_file=key_file,
         connect_timeout=float(timeout),
         services=services,
         docker=DockerEndpoint(docker.host, docker.project) if docker else None,
-        groups=tuple(groups),
+        groups=merged.host_groups[name],
         waivers=get("orion_waivers", {}),
-        vars={key: value for key, (value, _) in merged.items() if key.startswith(ROLE_PREFIXES)},
+        vars={key: var.value for key, var in hostvars.items() if key.startswith(ROLE_PREFIXES)},
         check_host_key="StrictHostKeyChecking=no" not in str(get("ansible_ssh_common_args", "")).replace(" ", ""),
+        hostvars={key: var.value for key, var in hostvars.items()},
     )
 
 
-def _service(doc: yamlsrc.Document, name: str, spec: ServiceSpec, loc: yamlsrc.Loc) -> Service:
+def _service(base: Path, name: str, spec: ServiceSpec, var: inventory_merge.Var) -> Service:
     secrets = {
-        key: _secret(doc, ref, (*loc, name, key), f"{name}.{key}")
+        key: _secret(base, ref, var, (name, key), f"{name}.{key}")
         for key in ("password", "api_key", "token")
         if (ref := getattr(spec, key)) is not None
     }
     return Service(name, spec.url.rstrip("/"), spec.timeout, spec.verify_tls, spec.username, **secrets)
 
 
-def _secret(doc: yamlsrc.Document, ref: SecretRef, loc: yamlsrc.Loc, what: str) -> Secret:
+def _secret(base: Path, ref: SecretRef, var: inventory_merge.Var, at: yamlsrc.Loc, what: str) -> Secret:
     if ref.env is not None:
         value = os.environ.get(ref.env)
         if not value:
-            raise doc.error(loc, f"secret {what}: environment variable {ref.env} is not set")
+            raise var.error(f"secret {what}: environment variable {ref.env} is not set", *at)
         secret = Secret(f"env:{ref.env}", value)
     else:
-        path = _secret_path(doc, str(ref.file), loc, f"secret {what}")
+        path = _secret_path(base, str(ref.file), var, f"secret {what}", at)
         value = path.read_text(encoding="utf-8").strip()
         if not value:
-            raise doc.error(loc, f"secret {what}: {path} is empty")
+            raise var.error(f"secret {what}: {path} is empty", *at)
         secret = Secret(f"file:{path}", value)
     redact.register(secret.reveal())
     return secret
 
 
-def _secret_path(doc: yamlsrc.Document, raw: str, loc: yamlsrc.Loc, what: str) -> Path:
+def _secret_path(base: Path, raw: str, var: inventory_merge.Var, what: str, at: yamlsrc.Loc = ()) -> Path:
+    """A file that only its owner may read; a relative path is relative to the inventory file."""
     path = Path(raw).expanduser()
     if not path.is_absolute():
-        path = doc.path.parent / path
+        path = base / path
     try:
         mode = path.stat().st_mode
     except OSError:
-        raise doc.error(loc, f"{what}: no such file {path}") from None
+        raise var.error(f"{what}: no such file {path}", *at) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise doc.error(loc, f"{what}: {path} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it")
+        raise var.error(f"{what}: {path} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it", *at)
     return path

@@ -62,7 +62,7 @@ def test_secrets_resolve_but_never_print(valid):
     assert redact.text("token qbt-secret-456 radarr-secret-123") == "token *** ***"
 
 
-def test_resolution_order(valid, monkeypatch, tmp_path):
+def test_resolution_order(valid, monkeypatch, tmp_path, state):  # state: no rendered lab inventory
     monkeypatch.delenv("ORION_INVENTORY", raising=False)
     monkeypatch.setattr(inventory, "SYSTEM_INVENTORY", tmp_path / "absent.yml")
     assert inventory.resolve_path() == inventory.LAB_INVENTORY
