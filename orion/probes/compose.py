@@ -6,29 +6,39 @@ every value keeps its file:line so that a violation names where to fix it.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from orion import PROJECT_ROOT, yamlsrc
+from orion import tree, yamlsrc
 from orion.errors import ConfigError
+from orion.expect import expect_contains
+from orion.probes import located
 
-STACKS = PROJECT_ROOT / "stacks"
-STACKS_ENV = "ORION_STACKS_DIR"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _VAR = re.compile(rf"\$(?:(?P<escaped>\$)|\{{(?P<name>{_NAME})(?P<op>:?[-?+])?(?P<arg>[^}}]*)\}}|(?P<bare>{_NAME}))")
 
 
 def stacks_root() -> Path:
-    """Where the stacks are: $ORION_STACKS_DIR (a copy under test, a checkout elsewhere), else stacks/."""
-    return Path(os.environ.get(STACKS_ENV) or STACKS)
+    """Where the stacks are: those of the subject tree (orion.tree)."""
+    return tree.current().stacks
+
+
+class UnsetVariable(ValueError):
+    """A `${VAR:?message}` (or `${VAR?message}`) whose variable is missing: compose refuses the file."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(f"required variable {name} is missing a value" + (f": {message}" if message else ""))
 
 
 def interpolate(value: str, env: dict[str, str]) -> str:
-    """Compose's variable syntax: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR:+alt}, $$."""
+    """Compose's variable syntax: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR:+alt}, $$.
+
+    A required variable (`:?` unset or empty, `?` unset) raises UnsetVariable, as compose fails on it.
+    """
 
     def sub(match: re.Match[str]) -> str:
         if match["escaped"]:
@@ -41,6 +51,8 @@ def interpolate(value: str, env: dict[str, str]) -> str:
             return arg if unset else str(value)
         if op.endswith("+"):
             return "" if unset else arg
+        if op.endswith("?") and unset:
+            raise UnsetVariable(name, arg)
         return "" if value is None else value
 
     return _VAR.sub(sub, value)
@@ -72,7 +84,7 @@ class ComposeService:
         return self.stack.where("services", self.name, *keys)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.stack.resolve(self.raw.get(key, default))
+        return self.stack.resolve(self.raw.get(key, default), ("services", self.name, key))
 
     @property
     def image(self) -> str | None:
@@ -141,31 +153,34 @@ class Stack:
 
     def service(self, name: str) -> ComposeService:
         __tracebackhide__ = True
-        if name not in self.services:
-            raise AssertionError(f"{self.relpath}: the {self.node} stack has no service {name!r}")
+        if name not in self.services:  # fails, with the services it has as evidence
+            expect_contains(self.services, name, f"the {self.node} stack has no service", where=self.where("services"))
         return self.services[name]
 
     @property
     def networks(self) -> dict[str, Any]:
-        return self.resolve(self.doc.data.get("networks") or {})
+        return self.resolve(self.doc.data.get("networks") or {}, ("networks",))
 
     @property
     def relpath(self) -> str:
-        try:
-            return str(self.path.relative_to(PROJECT_ROOT))
-        except ValueError:
-            return str(self.path)
+        """compose.yml as a person reads it: stacks/cortex/compose.yml in the judged tree, else absolute."""
+        return located.shown(self.path)
 
     def where(self, *loc: str | int) -> str:
         line = self.doc.line(tuple(loc))
         return f"{self.relpath}:{line}" if line else self.relpath
 
-    def resolve(self, value: Any) -> Any:
-        """`value` with variables interpolated from .env.example."""
+    def resolve(self, value: Any, loc: yamlsrc.Loc = ()) -> Any:
+        """`value` (found at `loc`) with variables interpolated from .env.example; a required one that is
+        missing is a ConfigError at its line, as `docker compose config` would refuse the file."""
         if isinstance(value, str):
-            return interpolate(value, self.env)
+            try:
+                return interpolate(value, self.env)
+            except UnsetVariable as exc:
+                env = located.shown(self.dir / ".env.example")
+                raise ConfigError(self.path, self.doc.line(loc), f"{exc} (in {env})") from None
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [self.resolve(v, (*loc, i)) for i, v in enumerate(value)]
         if isinstance(value, dict):
-            return {k: self.resolve(v) for k, v in value.items()}
+            return {k: self.resolve(v, (*loc, k)) for k, v in value.items()}
         return value

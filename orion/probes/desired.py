@@ -9,21 +9,25 @@ expression it mirrors named in its docstring.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-import yaml
-
-from orion import PROJECT_ROOT
+from orion import tree, yamlsrc
+from orion.errors import ConfigError
 from orion.inventory import Host
 
-ROLES = PROJECT_ROOT / "provisioning" / "roles"
+
+def role_defaults(role: str) -> dict[str, Any]:
+    """provisioning/roles/<role>/defaults/main.yml of the judged tree; bad YAML is a ConfigError at its line."""
+    return _defaults(tree.current().provisioning / "roles" / role / "defaults" / "main.yml")
 
 
 @cache
-def role_defaults(role: str) -> dict[str, Any]:
-    """provisioning/roles/<role>/defaults/main.yml."""
-    data = yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
+def _defaults(path: Path) -> dict[str, Any]:
+    data = yamlsrc.load(path).data
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(path, 1, "role defaults must be a mapping of variables")
+    return data or {}
 
 
 def var(host: Host, role: str, name: str) -> Any:
@@ -40,6 +44,16 @@ def allowed_ports(host: Host) -> set[tuple[str, int]]:
     for entry in entries:
         port, _, proto = str(entry).partition("/")
         pairs.add((proto or "tcp", int(port)))
+    return pairs
+
+
+def allowed_processes(host: Host) -> set[tuple[str, str | None]]:
+    """MAINT-06: the (process, proto) pairs that may listen on any port on this host; proto None: tcp and udp."""
+    table = var(host, "maintenance", "maintenance_allowed_processes") or {}
+    pairs: set[tuple[str, str | None]] = set()
+    for entry in [*table.get("common", []), *table.get(host.node, [])]:
+        process, _, proto = str(entry).partition("/")
+        pairs.add((process, proto or None))
     return pairs
 
 

@@ -1,4 +1,9 @@
-"""An SSH host: one connection for the whole run, facts gathered in one round trip, testinfra for the rest."""
+"""An SSH host: one connection for the whole run, facts gathered in one round trip, testinfra for the rest.
+
+Orion owns the connection: testinfra's paramiko backend reconnects on its own when a connection drops, with its
+own host-key policy; here every connection, the first and any later one, goes through `RemoteHost._open`, which
+refuses a host key that differs from the pinned one (known_hosts in the state dir, and the key this run saw).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,13 @@ import base64
 import secrets
 import shlex
 import socket
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from orion import evidence
 from orion.inventory import Host
-from orion.outcomes import ObservationError
+from orion.outcomes import CannotObserve
 from orion.probes.facts import FACTS, Raw
 
 COMMAND_TIMEOUT_S = 30
@@ -32,7 +37,8 @@ class RemoteHost:
         self.known_hosts = known_hosts
         self.pending: set[str] = set()  # facts that the selected checks will read
         self._raw: dict[str, Raw] = {}
-        self._failure: ObservationError | None = None
+        self._failure: CannotObserve | None = None
+        self._seen_key: Any = None  # the host key of this run's first connection: a reconnect must present it
 
     @property
     def name(self) -> str:
@@ -41,12 +47,12 @@ class RemoteHost:
     @cached_property
     def testinfra(self) -> Any:
         """testinfra's Host, for modules such as `file`, `service`, `package` and `socket`."""
-        from testinfra.backend import get_backend
         from testinfra.host import Host as TestinfraHost
 
         spec = self.spec
         # Not testinfra.get_host(): it caches hosts process-wide, and each RemoteHost owns its connection.
-        backend = get_backend(f"paramiko://{spec.user}@{spec.address}:{spec.port}", timeout=spec.connect_timeout)
+        backend = _pinned_backend()(f"{spec.user}@{spec.address}:{spec.port}", timeout=int(spec.connect_timeout))
+        backend.opener = self._connection
         return TestinfraHost(backend)
 
     def __getattr__(self, name: str) -> Any:
@@ -57,20 +63,27 @@ class RemoteHost:
         return getattr(self.testinfra, name)
 
     def connect(self) -> Any:
-        """The live paramiko client; raises ObservationError when the host cannot be reached."""
+        """The live paramiko client, reconnecting (pinned) if the connection dropped; CannotObserve if unreachable."""
+        backend = self.testinfra.backend
+        client = backend.__dict__.get("client")
+        if client is not None and not _active(client):
+            client.close()
+            del backend.client  # as testinfra does on a dropped connection: the next use reconnects, pinned
+        return backend.client  # testinfra's modules share this connection
+
+    def _connection(self) -> Any:
+        """Every connection of this host, testinfra's reconnects included; a failure is remembered for the run."""
         if self._failure is not None:
             raise self._failure
-        backend = self.testinfra.backend
-        if "client" not in backend.__dict__:
-            try:
-                backend.client = self._open()  # testinfra's modules then share this connection
-            except ObservationError as exc:
-                self._failure = exc
-                raise
-        return backend.client
+        try:
+            return self._open()
+        except CannotObserve as exc:
+            self._failure = exc
+            raise
 
     def _open(self) -> Any:
-        """Connect, trusting a host key on first use and refusing one that changed (known_hosts in the state dir)."""
+        """Connect, trusting a host key on first use and refusing one that changed (known_hosts in the state dir,
+        and within a run the key its first connection saw, even without known_hosts)."""
         import paramiko
 
         spec = self.spec
@@ -78,7 +91,10 @@ class RemoteHost:
         if self.known_hosts is not None:
             self.known_hosts.touch(mode=0o600, exist_ok=True)
             client.load_host_keys(str(self.known_hosts))
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        if self._seen_key is not None:
+            client.get_host_keys().add(_key_name(spec.address, spec.port), self._seen_key.get_name(), self._seen_key)
+        first = self._seen_key is None
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy() if first else paramiko.RejectPolicy())
         try:
             client.connect(
                 spec.address, port=spec.port, username=spec.user,
@@ -87,20 +103,25 @@ class RemoteHost:
                 allow_agent=spec.key_file is None, look_for_keys=spec.key_file is None,
             )  # fmt: skip
         except paramiko.BadHostKeyException:
-            raise ObservationError(
-                f"ssh {spec.target}: the host key changed since {self.known_hosts} recorded it; refusing to connect"
-            ) from None
+            since = f"{self.known_hosts} recorded it" if self.known_hosts else "this run's first connection"
+            raise CannotObserve(f"ssh {spec.target}: the host key changed since {since}; refusing to connect") from None
         except paramiko.AuthenticationException:
-            raise ObservationError(f"ssh {spec.target}: authentication refused") from None
+            raise CannotObserve(f"ssh {spec.target}: authentication refused") from None
         except (OSError, paramiko.SSHException) as exc:
-            raise ObservationError(f"ssh {spec.target}: unreachable ({_reason(exc)})") from None
+            raise CannotObserve(f"ssh {spec.target}: unreachable ({_reason(exc)})") from None
+        if (transport := client.get_transport()) is not None:
+            self._seen_key = transport.get_remote_server_key()
         if self.known_hosts is not None:
-            client.save_host_keys(str(self.known_hosts))
+            try:
+                client.save_host_keys(str(self.known_hosts))
+            except OSError as exc:
+                client.close()
+                raise CannotObserve(f"cannot pin the host key of {spec.target} in {self.known_hosts}: {exc}") from None
         RemoteHost.connections += 1
         return client
 
     def run(self, command: str, *, sudo: bool = False, timeout: int = COMMAND_TIMEOUT_S) -> Raw:
-        """Run one command; a failure to run it at all is an ObservationError."""
+        """Run one command; a failure to run it at all is a CannotObserve."""
         evidence.source(f"ssh {self.name}: {command}")
         return self._exec({command: (command, sudo)}, timeout)[command]
 
@@ -113,12 +134,10 @@ class RemoteHost:
             self._raw.update(self._exec({n: (FACTS[n].command, FACTS[n].sudo) for n in sorted(wanted)}))
         raw = self._raw[name]
         if raw.rc == 124:
-            raise ObservationError(f"{self.name}: `{spec.command}` timed out")
+            raise CannotObserve(f"{self.name}: `{spec.command}` timed out")
         if raw.rc not in spec.ok:
             detail = (raw.stderr or raw.stdout).strip().splitlines()
-            raise ObservationError(
-                f"{self.name}: `{spec.command}` exited {raw.rc}" + (f": {detail[0]}" if detail else "")
-            )
+            raise CannotObserve(f"{self.name}: `{spec.command}` exited {raw.rc}" + (f": {detail[0]}" if detail else ""))
         return spec.parse(raw.stdout)
 
     def _exec(self, commands: dict[str, tuple[str, bool]], timeout: int = COMMAND_TIMEOUT_S) -> dict[str, Raw]:
@@ -132,13 +151,13 @@ class RemoteHost:
             out = stdout.read().decode("utf-8", "replace")
             stdout.channel.recv_exit_status()
         except (TimeoutError, OSError) as exc:
-            raise ObservationError(f"ssh {self.spec.target}: {_reason(exc)}") from None
+            raise CannotObserve(f"ssh {self.spec.target}: {_reason(exc)}") from None
         except Exception as exc:  # paramiko.SSHException and friends: the session broke
-            raise ObservationError(f"ssh {self.spec.target}: session failed ({_reason(exc)})") from None
+            raise CannotObserve(f"ssh {self.spec.target}: session failed ({_reason(exc)})") from None
         results = _split(boundary, out)
         if len(results) != len(commands):
             err = stderr.read().decode("utf-8", "replace").strip().splitlines()
-            raise ObservationError(f"ssh {self.name}: batch of commands broke" + (f": {err[0]}" if err else ""))
+            raise CannotObserve(f"ssh {self.name}: batch of commands broke" + (f": {err[0]}" if err else ""))
         return {key: Raw(cmd, rc, o, e) for (key, (cmd, _)), (rc, o, e) in zip(commands.items(), results, strict=True)}
 
     def _wrap(self, command: str, sudo: bool, timeout: int) -> str:
@@ -149,6 +168,31 @@ class RemoteHost:
         backend = self.testinfra.backend if "testinfra" in self.__dict__ else None
         if backend is not None and "client" in backend.__dict__:
             backend.client.close()
+
+
+@cache
+def _pinned_backend() -> type[Any]:
+    """testinfra's paramiko backend whose `client`, on first use and after testinfra drops it, is Orion's."""
+    from testinfra.backend.paramiko import ParamikoBackend
+
+    class PinnedParamikoBackend(ParamikoBackend):  # type: ignore[misc]
+        opener: Any = None
+
+        @cached_property
+        def client(self) -> Any:  # testinfra `del`s it on a dropped connection; the next use comes back here
+            return self.opener()
+
+    return PinnedParamikoBackend
+
+
+def _active(client: Any) -> bool:
+    transport = client.get_transport()
+    return transport is not None and transport.is_active()
+
+
+def _key_name(address: str, port: int) -> str:
+    """known_hosts' name for a host, as paramiko looks it up."""
+    return address if port == 22 else f"[{address}]:{port}"
 
 
 def _batch_script(boundary: str, commands: list[str]) -> str:
