@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from orion.lab import credentials, deploy, engine, faults, guard, hdd, images, lan, render, status
+from orion import state
+from orion.lab import credentials, deploy, engine, faults, guard, hdd, images, lan, owner, render, status
 from orion.lab import provision as provisioning
 from orion.lab.errors import LabError
 from orion.lab.paths import lab_state
@@ -51,6 +53,7 @@ def _render() -> str:
     files = [render.write_env(p.name) for p in deploy.PROJECTS if p.env_file]
     files.append(render.write_caddyfile())
     files.append(render.write_alertmanager())
+    files.append(render.write_inventory())
     return ", ".join(f.name for f in files)
 
 
@@ -60,6 +63,7 @@ def up() -> None:
     start = time.monotonic()
     try:
         _step("Docker engine", engine.ensure_engine)
+        _step("state dir", lambda: owner.ensure_ours("up"))
         _step("compose v2", engine.ensure_compose)
         _step("images", _images)
         _step("keys and secrets", _credentials)
@@ -90,7 +94,8 @@ def _provision_once() -> str:
 
 
 def _provision(check: bool = False) -> str:
-    result = provisioning.provision(provisioning.LAB_INVENTORY, check=check)
+    owner.ensure_ours("provision")
+    result = provisioning.provision(state.lab_inventory(), check=check)
     if not result.ok:
         failed = "; ".join(result.failed_tasks[:3])
         raise LabError(f"provisioning failed: {result.summary()}" + (f": {failed}" if failed else ""))
@@ -109,13 +114,16 @@ def provision(
 
 
 @app.command()
-def down() -> None:
-    """Remove the lab's containers, networks, volumes, mounts and firewall rules; stop dockerd if up started it.
+def down(
+    purge: bool = typer.Option(False, "--purge", help="also delete <state>/lab: keys, secrets, logs (a throwaway lab)"),
+) -> None:
+    """Remove the lab's containers, networks, volumes, mounts, firewall rules, rendered files; stop dockerd if up did.
 
-    Images are kept, so the next ``up`` is fast. Keys and secrets stay in the state dir.
+    Images are kept, so the next ``up`` is fast. Keys and secrets stay in the state dir, unless ``--purge``.
     """
     start = time.monotonic()
     try:
+        _step("state dir", lambda: owner.ensure_ours("down"))
         if engine.engine_up():
             for project in reversed(deploy.PROJECTS):
                 _step(f"remove {project.name}", lambda p=project: deploy.down(p))
@@ -126,13 +134,16 @@ def down() -> None:
         _step("HDD mounts", lambda: ", ".join(hdd.unmount_all()) or "none mounted")
         _step("lab data", _remove_data)
         _step("Docker engine", engine.stop_engine)
+        if purge:
+            _step("purge", _purge)
     except LabError as exc:
         _fail(exc)
     console.print(f"[bold]lab down[/] in {time.monotonic() - start:.1f} s")
 
 
 def _remove_data() -> str:
-    """Delete the data the lab's services wrote (appdata, textfiles, HDD images, rendered files)."""
+    """Delete the data the lab's services wrote (appdata, textfiles, HDD images) and the files it rendered (env
+    files, Caddyfile, Alertmanager copy, inventory)."""
     removed = []
     for name in ("appdata", "textfile", "hdd", "render", "mnt"):
         path = lab_state() / name
@@ -141,12 +152,41 @@ def _remove_data() -> str:
                 raise LabError(f"{path} still has mounts: not deleting it")
             shutil.rmtree(path)
             removed.append(name)
+    rendered = [lab_state() / p.env_file for p in deploy.PROJECTS if p.env_file] + [state.lab_inventory()]
+    for path in rendered:
+        if path.exists():
+            path.unlink()
+            removed.append(path.name)
     return ", ".join(removed) or "nothing to remove"
+
+
+def _purge() -> str:
+    """Delete ``<state>/lab`` as a whole, once down has left no mount in it."""
+    lab = lab_state()
+    mounted = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    if any(m == str(lab) or m.startswith(f"{lab}/") for m in mounted):
+        raise LabError(f"{lab} still has mounts: not deleting it")
+    shutil.rmtree(lab)
+    return f"{lab} deleted"
+
+
+@app.command("inventory")
+def show_inventory() -> None:
+    """Print the path of the lab's inventory, <state>/lab/inventory.yml (rendered by up)."""
+    path = state.lab_inventory()
+    typer.echo(str(path))
+    if not path.exists():
+        typer.echo(f"orion lab: error: {path} is not rendered yet: run `orion lab up`", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("status")
 def show_status() -> None:
-    """Show each host and each lab service."""
+    """Show the state dir, each host and each lab service."""
+    try:
+        console.print(f"state dir: {owner.ensure_ours('status')}")
+    except LabError as exc:
+        console.print(f"[yellow]![/] {exc}")
     hosts = Table(title="Hosts")
     for col in ("host", "ssh (127.0.0.1)", "HDD"):
         hosts.add_column(col)
@@ -180,6 +220,7 @@ def list_faults() -> None:
 
 def _apply(name: str, action: str) -> None:
     try:
+        owner.ensure_ours("fault" if action == "break" else "heal")
         fault, output = faults.apply(name, action)
     except LabError as exc:
         _fail(exc)

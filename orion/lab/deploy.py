@@ -75,14 +75,23 @@ def up(p: Project) -> str:
 
 def down(p: Project) -> str:
     """Remove the project's containers, networks and volumes (images are kept)."""
-    if not p.available:
-        # Without its files compose cannot be driven; remove by label instead.
-        ids = run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={p.name}"]).stdout.split()
-        if ids:
-            run(["docker", "rm", "-f", *ids], what=f"removing {p.name} containers")
-        return f"{len(ids)} containers removed by label"
+    if not p.available or (p.env_file and not (lab_state() / p.env_file).exists()):
+        # Without its files or its env file (an `up` that stopped before rendering it) compose cannot be driven.
+        return _down_by_label(p)
     compose(p, "down", "--volumes", "--remove-orphans", "--timeout", "10")
     return "removed"
+
+
+def _down_by_label(p: Project) -> str:
+    """Remove the project's containers, then its networks and volumes, found by their compose label."""
+    label = f"label=com.docker.compose.project={p.name}"
+    counts = []
+    for kind, remove in (("ps -a", "rm -f"), ("network ls", "network rm"), ("volume ls", "volume rm -f")):
+        ids = run(["docker", *kind.split(), "-q", "--filter", label]).stdout.split()
+        if ids:
+            run(["docker", *remove.split(), *ids], what=f"removing {p.name} {kind.split()[0]}")
+        counts.append(f"{len(ids)} {'containers' if kind == 'ps -a' else kind.split()[0] + 's'}")
+    return ", ".join(counts) + " removed by label"
 
 
 def leftovers() -> dict[str, list[str]]:

@@ -1,7 +1,8 @@
 """``orion lab provision``: apply provisioning/site.yml to the lab's host containers over SSH.
 
-The lab inventory is an Ansible inventory as it is: ``ansible-playbook -i lab/inventory.yml
-provisioning/site.yml`` reaches orion-cortex and orion-synapse on 127.0.0.1:2201/2202 as ``orion``.
+The lab inventory (``<state>/lab/inventory.yml``, rendered by ``orion lab up`` from the template lab/inventory.yml)
+is an Ansible inventory as it is: ``ansible-playbook -i "$(orion lab inventory)" provisioning/site.yml`` reaches
+orion-cortex and orion-synapse on 127.0.0.1:2201/2202 as ``orion``.
 The one value the lab supplies on top is the UUID of its HDD image (the Pis take it from the inventory).
 The result counts the changed tasks from the PLAY RECAP: a second run must report 0.
 
@@ -23,13 +24,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orion import PROJECT_ROOT
+from orion import PROJECT_ROOT, state
 from orion.lab.errors import LabError
 from orion.lab.paths import lab_state
 
 PROVISIONING = PROJECT_ROOT / "provisioning"
 PLAYBOOK = PROVISIONING / "site.yml"
-LAB_INVENTORY = PROJECT_ROOT / "lab" / "inventory.yml"
 TIMEOUT_S = 1200
 _RECAP = re.compile(r"^(?P<host>\S+)\s*:\s*(?P<counts>(?:\w+=\d+\s*)+)$")
 
@@ -90,9 +90,9 @@ def ansible_playbook() -> str:
     return found
 
 
-def lab_vars(state: Path) -> dict[str, str]:
+def lab_vars(lab: Path) -> dict[str, str]:
     """What the lab adds to its inventory: the UUID of the cortex HDD image (blkid), when the image exists."""
-    image = state / "hdd" / "cortex.img"
+    image = lab / "hdd" / "cortex.img"
     if not image.exists():
         return {}
     proc = subprocess.run(["blkid", "-o", "value", "-s", "UUID", str(image)], capture_output=True, text=True)
@@ -113,23 +113,27 @@ def fingerprint() -> str:
 
 
 def provision(
-    inventory_path: Path | str = LAB_INVENTORY,
+    inventory_path: Path | str | None = None,
     *,
     check: bool = False,
     extra_args: list[str] | None = None,
 ) -> Result:
-    """Run site.yml against the inventory's hosts; the full output goes to ``<state>/lab/provision.log``."""
-    state = lab_state()
-    log = state / "provision.log"
+    """Run site.yml against the inventory's hosts (default: the lab's rendered inventory); the full output goes to
+    ``<state>/lab/provision.log``."""
+    inventory_path = Path(inventory_path) if inventory_path else state.lab_inventory()
+    if not inventory_path.exists():
+        raise LabError(f"{inventory_path}: no such inventory (`orion lab up` renders the lab's)")
+    lab = lab_state()
+    log = lab / "provision.log"
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(PROVISIONING / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_LOCAL_TEMP": str(state / "ansible-tmp"),
+        "ANSIBLE_LOCAL_TEMP": str(lab / "ansible-tmp"),
     }
-    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=state, delete=False) as extra:
-        json.dump(lab_vars(state), extra)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=lab, delete=False) as extra:
+        json.dump(lab_vars(lab), extra)
     argv = [ansible_playbook(), "-i", str(inventory_path), str(PLAYBOOK), "-e", f"@{extra.name}"]
     argv += ["--check", "--diff"] if check else []
     argv += extra_args or []
@@ -148,7 +152,7 @@ def provision(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m orion.lab.provision", description=__doc__.splitlines()[0])
-    parser.add_argument("--inventory", default=str(LAB_INVENTORY), help="default: lab/inventory.yml")
+    parser.add_argument("--inventory", help="default: the lab's, <state>/lab/inventory.yml (`orion lab up` renders it)")
     parser.add_argument("--check", action="store_true", help="dry run (ansible-playbook --check --diff)")
     args = parser.parse_args(argv)
     try:

@@ -1,4 +1,5 @@
-"""Files the lab derives from ``stacks/`` and its own state: compose env files and the lab Caddyfile."""
+"""Files the lab derives from ``stacks/``, ``lab/`` and its own state: compose env files, the lab Caddyfile, the
+Alertmanager copy, and the lab's inventory (rendered from the template lab/inventory.yml)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from orion import PROJECT_ROOT
+from orion import PROJECT_ROOT, state
 from orion.lab import hdd
 from orion.lab.credentials import secrets_dir
 from orion.lab.errors import LabError
@@ -17,6 +18,9 @@ from orion.lab.paths import LAB_SRC, STACKS, lab_state
 LAN_IPS = {"cortex": "10.213.1.2", "synapse": "10.213.1.3"}
 TELEGRAM_CHAT_ID = "-1001234567890"
 TELEGRAM_API_URL = "http://telegram:8081"
+#: The template of the lab's inventory, and the token in it that stands for ``<state>/lab``.
+INVENTORY_TEMPLATE = LAB_SRC / "inventory.yml"
+LAB_STATE_TOKEN = "$ORION_LAB_STATE"
 TLS_DNS = re.compile(r"tls\s*\{\s*dns\s+cloudflare\s+\{env\.CF_API_TOKEN\}\s*\}", re.MULTILINE)
 
 
@@ -26,16 +30,16 @@ def _secret(name: str) -> str:
 
 def env_values(project: str) -> dict[str, str]:
     """The interpolation variables a stack's compose file requires, with the lab's values."""
-    state = lab_state()
+    lab = lab_state()
     common = {
-        "ORION_LAB_STATE": str(state),
+        "ORION_LAB_STATE": str(lab),
         "TZ": "UTC",
         "PUID": "0",
         "PGID": "0",
         "LAN_IP": LAN_IPS[project],
         "GLUETUN_CONTROL_APIKEY": _secret("gluetun_api_key"),
-        "APPDATA_PATH": str(state / "appdata" / project),
-        "TEXTFILE_DIR": str(state / "textfile" / project),
+        "APPDATA_PATH": str(lab / "appdata" / project),
+        "TEXTFILE_DIR": str(lab / "textfile" / project),
     }
     if project == "cortex":
         return {
@@ -56,7 +60,7 @@ def env_values(project: str) -> dict[str, str]:
         "RESTIC_REPO_PATH": str(hdd.mountpoint("cortex") / "backups" / "restic"),
         "ORION_REPO_PATH": str(PROJECT_ROOT),
         "DOCKER_GID": "0",
-        "ORION_INVENTORY_FILE": str(LAB_SRC / "inventory.yml"),
+        "ORION_INVENTORY_FILE": str(state.lab_inventory()),
     }
 
 
@@ -102,4 +106,26 @@ def write_alertmanager() -> Path:
         if match:
             lines.append(f"{match[1]}  api_url: {TELEGRAM_API_URL}")
     (target / "alertmanager.yml").write_text("\n".join(lines) + "\n")
+    return target
+
+
+def write_inventory() -> Path:
+    """``<state>/lab/inventory.yml``: the template with ``$ORION_LAB_STATE`` replaced by this lab's state dir.
+
+    Orion's inventory resolution picks this file (orion.state.lab_inventory), and provisioning runs against it.
+    """
+    if not INVENTORY_TEMPLATE.exists():
+        raise LabError(f"{INVENTORY_TEMPLATE} is missing: the lab renders its inventory from it")
+    text = INVENTORY_TEMPLATE.read_text()
+    if LAB_STATE_TOKEN not in text:
+        raise LabError(f"{INVENTORY_TEMPLATE}: no {LAB_STATE_TOKEN} to replace (the lab's key and secret paths)")
+    target = state.lab_inventory()
+    if target.parent != lab_state():
+        raise LabError(f"{target} is not under the lab state dir {lab_state()}")
+    body = text[text.index("\nall:") + 1 :] if text.startswith("#") and "\nall:" in text else text
+    header = (
+        f"# Rendered by `orion lab up` from {INVENTORY_TEMPLATE} for the lab in {lab_state()}:\n"
+        f"# edit the template, not this file (the next `orion lab up` overwrites it).\n"
+    )
+    target.write_text(header + body.replace(LAB_STATE_TOKEN, str(lab_state())))
     return target
