@@ -61,9 +61,9 @@ def test_ufw_status_reads_state_defaults_and_rules():
     status = parse_fact("ufw_status", UFW)
     assert status["active"] is True
     assert status["defaults"] == {"incoming": "deny", "outgoing": "allow", "routed": "deny"}
-    assert {"to": "2222/tcp", "action": "ALLOW IN", "from": "10.213.1.0/24"} in status["rules"]
-    assert {"to": "80/tcp (v6)", "action": "ALLOW IN", "from": "Anywhere (v6)"} in status["rules"]
-    assert len(status["rules"]) == 5
+    texts = [rule.text for rule in status["rules"]]
+    assert texts[0] == "2222/tcp ALLOW IN 10.213.1.0/24" and texts[-1] == "80/tcp (v6) ALLOW IN Anywhere (v6)"
+    assert len(status["rules"]) == 5  # more shapes, and what they let in: test_ufw_rules.py
 
 
 def test_ufw_status_inactive_has_no_rules():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,45 @@ def sshd_config(stdout: str) -> dict[str, str]:
         if key:
             settings[key] = f"{settings[key]} {value}" if key in settings else value
     return settings
+
+
+#: Where a login may come from. `sshd -T` alone applies no Match block; `sshd -T -C` applies those that match a
+#: connection from these addresses (strings to sshd, no traffic): the LANs, Tailscale, and anywhere else.
+SSH_SOURCES = {
+    "192.168.1.50": "LAN",
+    "10.0.0.50": "LAN",
+    "172.16.0.50": "LAN",
+    "100.64.0.1": "Tailscale",
+    "203.0.113.7": "anywhere",
+    "2001:db8::7": "anywhere",
+}
+#: root and every login account (uid 1000-1099), from every source. Multiple -C, not one comma-separated -C:
+#: the sudoers line of the command stays free of commas. No `#`, quotes or glob characters either, for sudoers.
+SSHD_CONTEXTS_COMMAND = (
+    "for u in root $(getent passwd $(seq 1000 1099) | cut -d: -f1); do"
+    f" for a in {' '.join(SSH_SOURCES)}; do echo @context $u $a;"
+    " sshd -T -C user=$u -C host=$a -C addr=$a || exit 1; done; done"
+)
+
+
+@fact(SSHD_CONTEXTS_COMMAND, sudo=True)
+def sshd_contexts(stdout: str) -> dict[str, dict[str, str]]:
+    """sshd's effective settings per connection, Match blocks applied: {"root from 203.0.113.7 (anywhere)": {...}}."""
+    contexts: dict[str, dict[str, str]] = {}
+    name, lines = "", []
+    for line in [*stdout.splitlines(), "@context"]:
+        if line.startswith("@context"):
+            if name:
+                contexts[name] = sshd_config("\n".join(lines))
+            user, _, address = line.removeprefix("@context").strip().partition(" ")
+            name, lines = f"{user} from {address} ({SSH_SOURCES.get(address, 'elsewhere')})" if user else "", []
+        else:
+            lines.append(line)
+    if not contexts:
+        from orion.outcomes import CannotObserve
+
+        raise CannotObserve("`sshd -T -C` printed no connection context")
+    return contexts
 
 
 @fact("cat /etc/os-release")
@@ -110,33 +149,42 @@ def listening(stdout: str) -> set[tuple[str, str, int]]:
     return sockets
 
 
+class Listener(NamedTuple):
+    proto: str  # tcp, udp
+    address: str  # 0.0.0.0, ::, * (both families), 100.101.102.103, 0.0.0.0%lo (bound to an interface)
+    port: int
+    process: str  # the first process holding the socket (ss: comm, 15 characters); "" for the kernel's (nfsd)
+
+
+_SS_PROCESS = re.compile(r'users:\(\("(?P<name>[^"]*)"')
+
+
+@fact("ss -H -tulnp", sudo=True)
+def listeners(stdout: str) -> set[Listener]:
+    """Listening TCP and every unconnected UDP socket, with its process: `ss -p` sees other users' only as root."""
+    found = set()
+    for line in stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 5:
+            address, _, port = fields[4].rpartition(":")
+            process = _SS_PROCESS.search(line)
+            if port.isdigit():
+                address = address.replace("[", "").replace("]", "")  # [fe80::1]%eth0 -> fe80::1%eth0
+                found.add(Listener(fields[0], address, int(port), process["name"] if process else ""))
+    return found
+
+
 # --- host facts of provisioning/ (SEC-01..04, INFRA-01/02/05, MAINT-01/03/06, MON-06) --------------------
 # Every fact with sudo=True is listed, command for command, in the sudoers drop-in of Orion's restricted
 # account (provisioning/roles/orion/defaults/main.yml, orion_sudo_commands); tests_unit keeps them in sync.
 
 
-_UFW_RULE = re.compile(r"^(?P<to>.+?)\s{2,}(?P<action>(?:ALLOW|DENY|REJECT|LIMIT)(?: IN| OUT| FWD)?)\s+(?P<src>.+)$")
-
-
 @fact("ufw status verbose", sudo=True)
 def ufw_status(stdout: str) -> dict[str, Any]:
-    """`ufw status verbose`: {"active": bool, "defaults": {"incoming": "deny", ...}, "rules": [{to, action, from}]}."""
-    status: dict[str, Any] = {"active": False, "defaults": {}, "rules": []}
-    in_rules = False
-    for line in stdout.splitlines():
-        if line.startswith("Status:"):
-            status["active"] = line.split(":", 1)[1].strip() == "active"
-        elif line.startswith("Default:"):
-            for policy, direction in re.findall(r"(\w+) \((\w+)\)", line):
-                status["defaults"][direction] = policy
-        elif line.startswith("--"):
-            in_rules = True
-        elif in_rules and line.strip():
-            body = line.split("#", 1)[0].rstrip()
-            match = _UFW_RULE.match(body)
-            if match:
-                status["rules"].append({k: match[k].strip() for k in ("to", "action")} | {"from": match["src"].strip()})
-    return status
+    """`ufw status verbose`: {"active": bool, "defaults": {"incoming": "deny", ...}, "rules": [ufw.Rule, ...]}."""
+    from orion.probes import ufw
+
+    return ufw.parse_status(stdout)
 
 
 @fact("iptables -S INPUT", sudo=True)

@@ -10,15 +10,22 @@ RULESET_COMMAND = "if command -v nft >/dev/null 2>&1; then nft -j list ruleset; 
 
 def output_dropped(ruleset: str) -> bool:
     """True when some output hook (nftables) or the OUTPUT chain (iptables) drops by default."""
+    return any(policy.endswith(" drop") for policy in output_policies(ruleset))
+
+
+def output_policies(ruleset: str) -> list[str]:
+    """The default policy of each output hook (nftables) or of filter's OUTPUT chain (iptables): ["inet
+    gluetun/OUTPUT drop"]; none for a flushed ruleset. The evidence of the killswitch."""
     text = ruleset.strip()
     if text.startswith("{"):
         items = json.loads(text).get("nftables", [])
         chains = (item["chain"] for item in items if "chain" in item)
-        return any(c.get("hook") == "output" and c.get("policy") == "drop" for c in chains)
+        return [f"{c.get('family')} {c.get('table')}/{c.get('name')} {str(c.get('policy', 'accept')).lower()}"
+                for c in chains if c.get("hook") == "output"]  # fmt: skip
     table = None
     for line in text.splitlines():
         if line.startswith("*"):
             table = line[1:].strip()
         elif table == "filter" and line.startswith(":OUTPUT "):
-            return line.split()[1] == "DROP"
-    return False
+            return [f"iptables filter/OUTPUT {line.split()[1].lower()}"]
+    return []
