@@ -2,15 +2,20 @@
 
 Every stand-in is named ``<product>-standin``: the ``Server`` header says so, so nobody mistakes it for
 the real product. Handlers take a :class:`Request` and return a :class:`Response`; unknown paths get 404.
+
+A stand-in answers from a :class:`State` that a fault can change (a library removed, a model deleted, the
+service unhealthy): through the product's own API where it has one, else through ``/_standin/state``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,3 +185,64 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class State:
+    """What a stand-in answers from, which a fault can change.
+
+    Kept in ``<data>/state.json`` when ``data`` is given (it survives a restart, as the product's own data
+    would, and a fault script may edit it with ``docker exec``), else in memory (a restart resets it).
+    """
+
+    def __init__(self, defaults: dict[str, Any], data: Path | str | None = None) -> None:
+        self._defaults = copy.deepcopy(defaults)
+        self._path = Path(data) / "state.json" if data else None
+        self._memory = copy.deepcopy(defaults)
+        self._lock = threading.Lock()
+
+    def get(self) -> dict[str, Any]:
+        """A copy of the current state."""
+        with self._lock:
+            return self._read()
+
+    def change(self, edit: Callable[[dict[str, Any]], Any]) -> Any:
+        """Apply ``edit`` to the state (in place) and keep the result; returns what ``edit`` returned."""
+        with self._lock:
+            state = self._read()
+            result = edit(state)
+            self._write(state)
+            return result
+
+    def _read(self) -> dict[str, Any]:
+        if self._path is None:
+            return copy.deepcopy(self._memory)
+        try:
+            stored = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        return {**copy.deepcopy(self._defaults), **(stored if isinstance(stored, dict) else {})}
+
+    def _write(self, state: dict[str, Any]) -> None:
+        if self._path is None:
+            self._memory = copy.deepcopy(state)
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        tmp.replace(self._path)
+
+
+def admin(app: App, state: State, keys: set[str]) -> None:
+    """The stand-in's own admin endpoints, for what the product's API cannot change (its health):
+    ``GET /_standin/state`` shows the state; ``PATCH /_standin/state`` with a JSON object sets some of ``keys``."""
+
+    @app.route("GET", "/_standin/state")
+    def show(_: Request) -> Response:
+        return json_response(state.get())
+
+    @app.route("PATCH", "/_standin/state")
+    def patch(req: Request) -> Response:
+        body = req.json()
+        if not isinstance(body, dict) or not body or set(body) - keys:
+            return json_response({"error": f"expected a JSON object with some of {sorted(keys)}"}, 400)
+        return json_response(state.change(lambda s: s.update(body) or s))

@@ -1,14 +1,14 @@
 #!/bin/sh
 # Orion runner loop: the container equivalent of the 5-minute systemd timer on synapse.
 #   ORION_INTERVAL_SECONDS  pause between runs (default 300)
-#   ORION_CHECK_ARGS        arguments of `orion check` (default: critical checks, Telegram digest)
+#   ORION_CHECK_ARGS        arguments of `orion check` (default: the critical checks; split on blanks, no quotes)
 # `orion check` exit codes: 0 all passed/remediated, 1 failures remain, 3 some checks could not run —
 # all normal outcomes for a monitor; 2 (usage/configuration error) is logged loudly but the loop goes on,
 # so that a fixed inventory is picked up without restarting the container.
 set -u
 
 interval=${ORION_INTERVAL_SECONDS:-300}
-args=${ORION_CHECK_ARGS:---notify -m critical}
+args=${ORION_CHECK_ARGS:--m critical}
 
 trap 'echo "orion-loop: stopping"; exit 0' TERM INT
 
