@@ -45,6 +45,14 @@ ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z]+)-(?P<number>\d{2})$")
 NODES = ("cortex", "synapse")
 
 
+class Never(BaseModel):
+    """`remediation: {never: reason}`: nothing may act on this requirement's failures; reports show why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    never: str = Field(min_length=10)
+
+
 class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,7 +64,9 @@ class Requirement(BaseModel):
     cadence: Cadence
     status: Literal["active", "future"] = "active"
     reason: str | None = Field(None, description="why a `future` requirement is beyond V1")
-    remediation: str | None = None
+    remediation: str | tuple[str, ...] | Never | None = Field(
+        None, description="entry IDs of remediations/catalog.yml, or {never: reason}"
+    )
     faults: tuple[str, ...] = ()
     standin: bool = Field(False, description="the lab proves it against a stand-in, not the real product")
     gap: str | None = Field(None, description="why a live check has no lab fault yet")
@@ -75,6 +85,17 @@ class Requirement(BaseModel):
             if not fault.startswith(f"{self.id}."):
                 raise ValueError(f"fault {fault!r} must be named {self.id}.<what>")
         return self
+
+    @property
+    def remediations(self) -> tuple[str, ...]:
+        """The catalogue entries that act on this requirement's failures."""
+        if isinstance(self.remediation, str):
+            return (self.remediation,)
+        return self.remediation if isinstance(self.remediation, tuple) else ()
+
+    @property
+    def remediation_never(self) -> str | None:
+        return self.remediation.never if isinstance(self.remediation, Never) else None
 
     @property
     def nodes(self) -> tuple[str, ...]:

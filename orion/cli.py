@@ -12,9 +12,8 @@ from typing import Annotated
 import pytest
 import typer
 
-from orion import PROJECT_ROOT, catalogue, inventory, matrix
+from orion import PROJECT_ROOT, catalogue, inventory, matrix, tree
 from orion.errors import ConfigError
-from orion.probes.compose import stacks_root
 
 EXIT_CONFIG = 2
 CHECKS = PROJECT_ROOT / "checks"
@@ -31,6 +30,12 @@ InventoryOpt = Annotated[
     Path | None, typer.Option("--inventory", "-i", help="Inventory file (default: $ORION_INVENTORY, "
                               "/etc/orion/inventory.yml, lab/inventory.yml).")]  # fmt: skip
 StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="State directory (run records, history).")]
+RemediateOpt = Annotated[bool, typer.Option("--remediate", help="Act on the failures (remediations/catalog.yml), "
+                         "then check them again.")]  # fmt: skip
+RemediationsOpt = Annotated[Path | None, typer.Option("--remediations", help="Directory of catalog.yml and its "
+                            "executables (default: $ORION_REMEDIATIONS, else remediations/).")]  # fmt: skip
+RepoOpt = Annotated[Path | None, typer.Option("--repo", help="The checkout to judge (default: the one of the current "
+                                              "directory, else Orion's own tree).")]  # fmt: skip
 
 
 def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
@@ -51,8 +56,9 @@ def _pytest(args: list[str]) -> int:
     watch = _InternalError()
     code = int(pytest.main([f"--rootdir={PROJECT_ROOT}", "-p", "no:cacheprovider", *loads, *args], plugins=[watch]))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        typer.echo("orion: no check matched the selection", err=True)
-        return EXIT_CONFIG
+        # An empty selection (a weekly timer before any weekly check exists) is nothing to do, not a usage error.
+        typer.echo("orion: no check matches this selection: nothing ran, no run record written", err=True)
+        return 0
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED) or watch.seen:
         return EXIT_CONFIG
     return code  # 3 is Orion's "could not observe" here: pytest's own internal error is caught above
@@ -72,9 +78,12 @@ def check(
     ctx: typer.Context,
     inventory_path: InventoryOpt = None,
     state_dir: StateOpt = None,
+    remediate: RemediateOpt = False,
+    remediations: RemediationsOpt = None,
 ) -> None:
     """Run the checks against the homelab and write a run record. Extra arguments go to pytest
-    (e.g. `-m critical`, `-k ssh`, `-n 2`, `--junitxml=out.xml`). Without `-m`, every non-disruptive check runs."""
+    (e.g. `-m critical`, `-k ssh`, `-n 2`, `--junitxml=out.xml`). Without `-m`, every non-disruptive check runs.
+    One Orion run at a time: a second one waits ($ORION_LOCK_WAIT s, default 120), then exits 2."""
     path = inventory.resolve_path(inventory_path)
     try:
         inventory.load(path)
@@ -85,18 +94,53 @@ def check(
         args.append(f"--state-dir={state_dir}")
     if not any(a == "-m" or a.startswith("-m") for a in ctx.args):
         args += ["-m", "not disruptive"]
-    raise typer.Exit(_pytest(args))
+    from orion.remediate import command
+
+    try:
+        code = command.check(lambda: _pytest(args), inventory_path=path, state=state_dir, remediate=remediate,
+                             catalog_dir=remediations, say=typer.echo)  # fmt: skip
+    except command.Refused as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+@app.command("remediate")
+def remediate_cmd(
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+    remediations: RemediationsOpt = None,
+    run: Annotated[str, typer.Option("--run", help="the run record to act on: latest or a run ID")] = "latest",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would run; change nothing")] = False,
+    approve: Annotated[str | None, typer.Option("--approve", help="run the pending action ID (mode confirm)")] = None,
+    list_pending: Annotated[bool, typer.Option("--pending", help="list the actions waiting for approval")] = False,
+) -> None:
+    """Act on the failed checks of a run record (remediations/catalog.yml), check them again, update the record.
+    Exit 0 when every failure was remediated, 1 when failures remain."""
+    from orion.remediate import command
+
+    if list_pending:
+        raise typer.Exit(command.list_pending(state_dir, typer.echo))
+    try:
+        code = command.remediate(run=run, approve=approve, dry_run=dry_run, inventory_path=inventory_path,
+                                 state=state_dir, catalog_dir=remediations, say=typer.echo)  # fmt: skip
+    except command.Refused as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)
 
 
 @app.command()
 def gate(
     node: Annotated[str | None, typer.Argument(help="cortex or synapse (default: both)")] = None,
     state_dir: StateOpt = None,
+    repo: RepoOpt = None,
 ) -> None:
-    """Run the static checks of stacks/ and provisioning/, with no inventory and no network. Exit 0 or 1."""
+    """Run the static checks of the checkout's stacks/ and provisioning/, with no inventory and no network.
+    Exit 0 or 1. The first line names the tree judged."""
     if node not in (None, "cortex", "synapse"):
         raise fail(f"unknown node {node!r}: expected cortex or synapse")
-    args = [str(CHECKS), "-m", "static", "--orion-offline", "-q", "--tb=line"]
+    subject = _subject(repo)
+    typer.echo(f"orion gate: judging {subject.describe()}")
+    args = [str(CHECKS), f"--orion-repo={subject.root}", "-m", "static", "--orion-offline", "-q", "--tb=line"]
     if node:
         args.append(f"--orion-node={node}")
     if state_dir:
@@ -111,6 +155,7 @@ def apply(
     inventory_path: InventoryOpt = None,
     state_dir: StateOpt = None,
     force: Annotated[bool, typer.Option("--force", help="apply even when the gate fails, and say so")] = False,
+    repo: RepoOpt = None,
 ) -> None:
     """Gate NODE's stack, `docker compose up -d` it on NODE's engine (from the inventory), then run its live checks."""
     if node not in ("cortex", "synapse"):
@@ -121,11 +166,13 @@ def apply(
         raise fail(str(exc)) from None
     if not hosts:
         raise fail(f"the inventory gives no orion_docker endpoint for a {node} host")
-    stack = stacks_root() / node
+    subject = _subject(repo)
+    stack = subject.stacks / node
     env_file = stack / ".env"
     if not env_file.exists():
         raise fail(f"{env_file} is missing: copy {stack / '.env.example'} and fill it in")
-    gate_args = [sys.executable, "-m", "orion.cli", "gate", node, *([f"--state-dir={state_dir}"] if state_dir else [])]
+    gate_args = [sys.executable, "-m", "orion.cli", "gate", node, f"--repo={subject.root}",
+                 *([f"--state-dir={state_dir}"] if state_dir else [])]  # fmt: skip
     if subprocess.run(gate_args, check=False).returncode != 0:
         if not force:
             raise fail(f"the gate failed for {node}: refusing to apply (fix the violations above, or use --force)", 1)
@@ -138,10 +185,18 @@ def apply(
         if subprocess.run(compose, env={**os.environ, "DOCKER_HOST": host.docker.host}, check=False).returncode:
             raise fail(f"docker compose up failed on {host.name}", 1)
     args = [str(CHECKS), f"--inventory={inventory.resolve_path(inventory_path)}", f"--orion-node={node}",
-            "-m", "live and not disruptive", "-q", "--tb=line"]  # fmt: skip
+            f"--orion-repo={subject.root}", "-m", "live and not disruptive", "-q", "--tb=line"]  # fmt: skip
     if state_dir:
         args.append(f"--state-dir={state_dir}")
     raise typer.Exit(_pytest(args))
+
+
+def _subject(repo: Path | None) -> tree.Tree:
+    """The tree to judge (orion.tree); a --repo that is not a checkout is a usage error."""
+    try:
+        return tree.find(repo)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("matrix")
@@ -158,10 +213,37 @@ def matrix_cmd(
     sys.stdout.write(matrix.as_json(rows) if fmt == "json" else matrix.as_markdown(rows))
 
 
+@app.command("inventory")
+def inventory_cmd(
+    inventory_path: InventoryOpt = None,
+    host: Annotated[str | None, typer.Option("--host", help="only this host's variables")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or yaml")] = "json",
+) -> None:
+    """Each host's variables as Orion merges them (Ansible's precedence, group_vars/ and host_vars/ included), in
+    the shape of `ansible-inventory --list`. Secrets show as their {env:}/{file:} references, never their values."""
+    from orion import inventory_view
+
+    if fmt not in inventory_view.FORMATS:
+        raise fail(f"unknown format {fmt!r}: expected json or yaml")
+    try:
+        inv = inventory.load(inventory_path)
+        data = inventory_view.host_vars(inv, host) if host else inventory_view.listing(inv)
+    except (ConfigError, LookupError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    sys.stdout.write(inventory_view.render(data, fmt))
+
+
 def _mount_lab() -> None:
+    """`orion lab`; when it cannot be imported, a `lab` command that says why, instead of no command at all."""
     try:
         from orion.lab.cli import app as lab_app
-    except ImportError:
+    except ImportError as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+
+        @app.command("lab", context_settings=PASSTHROUGH, help=f"(unavailable: {reason})")
+        def lab_unavailable(ctx: typer.Context) -> None:
+            raise fail(f"orion lab is unavailable: {reason}")
+
         return
     app.add_typer(lab_app, name="lab", help="The lab: the homelab's stacks on real daemons in local Docker.")
 

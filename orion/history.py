@@ -1,4 +1,5 @@
-"""Run history in SQLite (<state>/history.sqlite): runs and results, for flapping and time-to-fix."""
+"""Run history in SQLite (<state>/history.sqlite): runs, results and remediations, for flapping, time-to-fix
+and remediation budgets."""
 
 from __future__ import annotations
 
@@ -31,6 +32,20 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (run_id, nodeid, req)
 );
 CREATE INDEX IF NOT EXISTS results_by_req ON results (req, run_id);
+-- One row per remediation decision (orion/remediate/policy.py): attempts count against budgets across runs.
+CREATE TABLE IF NOT EXISTS remediations (
+    action_id TEXT PRIMARY KEY,
+    run_id TEXT,
+    entry TEXT NOT NULL,
+    req TEXT NOT NULL,
+    host TEXT NOT NULL,
+    at REAL NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('remediated', 'still-failing', 'skipped', 'escalated', 'pending')),
+    reason TEXT NOT NULL DEFAULT '',
+    exit_code INTEGER,
+    duration_s REAL
+);
+CREATE INDEX IF NOT EXISTS remediations_by_entry ON remediations (entry, host, at);
 """
 
 
