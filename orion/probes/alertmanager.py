@@ -1,4 +1,8 @@
-"""Alertmanager's configuration as data: which receiver an alert reaches, following the route tree."""
+"""Alertmanager's configuration as data: which receivers an alert reaches, following the route tree as Alertmanager
+does (dispatch/route.go `Match`): a route matches when all its matchers do; its children are tried in order and
+the first that matches wins, unless it says `continue: true` and later siblings are tried too; a route none of whose
+children match delivers itself. A receiver is inherited from the parent; mute and active time intervals are not
+(they apply to the route that delivers)."""
 
 from __future__ import annotations
 
@@ -16,13 +20,19 @@ from orion.probes.compose import Stack
 from orion.probes.http import ServiceClient
 from orion.probes.prometheus import monitoring_dir
 
-_MATCHER = re.compile(r'^\s*(?P<name>[A-Za-z_]\w*)\s*(?P<op>=~|!~|!=|=)\s*"?(?P<value>.*?)"?\s*$')
+_MATCHERS = re.compile(
+    r'\s*(?P<name>[A-Za-z_]\w*)\s*(?P<op>=~|!~|!=|=)\s*(?P<value>"(?:[^"\\]|\\.)*"|[^,"]*)\s*(?:,|$)'
+)
 
 
 @dataclass(frozen=True)
 class Delivery:
     receiver: str
     where: str  # the route that chose it
+    off_hours: str = ""  # why it does not deliver at every hour (mute or active time intervals), "" when it does
+
+    def __str__(self) -> str:
+        return f"{self.receiver} ({self.off_hours})" if self.off_hours else self.receiver
 
 
 class AlertmanagerConfig:
@@ -64,27 +74,69 @@ class AlertmanagerConfig:
         return located.at(self.path, line)
 
     def route(self, labels: dict[str, str]) -> Delivery:
-        """The receiver an alert with `labels` reaches first: the first matching child route, recursively."""
-        node, loc = self.data["route"], ("route",)
-        receiver = str(node.get("receiver"))
-        while True:
-            for index, child in enumerate(node.get("routes") or []):
-                if _matches(child, labels):
-                    node, loc = child, (*loc, "routes", index)
-                    receiver = str(child.get("receiver", receiver))
-                    break
-            else:
-                return Delivery(receiver, self.where(*loc))
+        """The first receiver an alert with `labels` reaches (the one Alertmanager lists first)."""
+        return self.routes(labels)[0]
+
+    def routes(self, labels: dict[str, str]) -> list[Delivery]:
+        """Every receiver an alert with `labels` reaches, in Alertmanager's order."""
+        root = self.data["route"]
+        return self._walk(root, ("route",), str(root.get("receiver")), labels) or [self._deliver(root, ("route",), "")]
+
+    def _walk(
+        self, node: dict[str, Any], loc: tuple[str | int, ...], receiver: str, labels: dict[str, str]
+    ) -> list[Delivery]:
+        if not _matches(node, labels, self.where(*loc)):
+            return []
+        receiver = str(node.get("receiver", receiver))
+        found: list[Delivery] = []
+        for index, child in enumerate(node.get("routes") or []):
+            if not isinstance(child, dict):
+                continue
+            matched = self._walk(child, (*loc, "routes", index), receiver, labels)
+            found += matched
+            if matched and not child.get("continue", False):
+                break
+        return found or [self._deliver(node, loc, receiver)]
+
+    def _deliver(self, node: dict[str, Any], loc: tuple[str | int, ...], receiver: str) -> Delivery:
+        return Delivery(str(node.get("receiver", receiver)), self.where(*loc), self._off_hours(node))
+
+    def _off_hours(self, node: dict[str, Any]) -> str:
+        """Why the route does not deliver at every hour ("" when it does): a mute interval that covers any time,
+        or active intervals none of which covers all times."""
+        muted = [n for n in node.get("mute_time_intervals") or [] if self._interval(str(n)) != []]
+        if muted:
+            return f"muted during mute_time_intervals {muted}"
+        active = [str(n) for n in node.get("active_time_intervals") or []]
+        if active and not any({} in [_unconstrained(t) for t in self._interval(n) or []] for n in active):
+            return f"only active during active_time_intervals {active}"
+        return ""
+
+    def _interval(self, name: str) -> list[dict[str, Any]] | None:
+        """The time ranges of the named interval (top-level `time_intervals`, or legacy `mute_time_intervals`);
+        None when undefined (amtool check-config rejects that)."""
+        for key in ("time_intervals", "mute_time_intervals"):
+            for entry in self.data.get(key) or []:
+                if isinstance(entry, dict) and entry.get("name") == name:
+                    return [t for t in entry.get("time_intervals") or [] if isinstance(t, dict)]
+        return None
 
     def receiver(self, name: str) -> dict[str, Any]:
         return next((r for r in self.data.get("receivers") or [] if r.get("name") == name), {})
 
     def telegram_gap(self, severity: str) -> str | None:
-        """Why alerts of `severity` do not reach Telegram, or None when they do."""
-        delivery = self.route({"severity": severity})
-        if self.receiver(delivery.receiver).get("telegram_configs"):
+        """Why alerts of `severity` do not reach Telegram at every hour, or None when they do."""
+        deliveries = self.routes({"severity": severity})
+        telegram = [d for d in deliveries if self.receiver(d.receiver).get("telegram_configs")]
+        if any(not d.off_hours for d in telegram):
             return None
-        return f"{severity} alerts reach {delivery.receiver!r}, which sends nothing to Telegram ({delivery.where})"
+        if telegram:
+            return f"{severity} alerts reach Telegram only some of the time: " + "; ".join(
+                f"{d} at {d.where}" for d in telegram
+            )
+        names, where = ", ".join(repr(d.receiver) for d in deliveries), ", ".join(d.where for d in deliveries)
+        verb = "send" if len(deliveries) > 1 else "sends"
+        return f"{severity} alerts reach {names}, which {verb} nothing to Telegram ({where})"
 
     def shared_route(self) -> str | None:
         """Why critical and warning alerts are not on separate routes, or None when they are."""
@@ -97,20 +149,43 @@ class AlertmanagerConfig:
 _load = cache(AlertmanagerConfig)
 
 
-def _matches(route: dict[str, Any], labels: dict[str, str]) -> bool:
-    for text in route.get("matchers") or []:
-        found = _MATCHER.match(str(text))
-        if not found:
-            return False
-        value, op = labels.get(found["name"], ""), found["op"]
-        expected = found["value"]
-        ok = {
-            "=": value == expected,
-            "!=": value != expected,
-            "=~": re.fullmatch(expected, value) is not None,
-            "!~": re.fullmatch(expected, value) is None,
-        }[op]
-        if not ok:
-            return False
-    old = {**(route.get("match") or {})}
-    return all(labels.get(k) == str(v) for k, v in old.items())
+def _matches(route: dict[str, Any], labels: dict[str, str], where: str) -> bool:
+    """All of the route's matchers match (`matchers`, legacy `match` and `match_re`); a missing label is ""."""
+    tests = [m for text in route.get("matchers") or [] for m in _parse(str(text), where)]
+    tests += [(str(k), "=", str(v)) for k, v in (route.get("match") or {}).items()]
+    tests += [(str(k), "=~", str(v)) for k, v in (route.get("match_re") or {}).items()]
+    return all(_test(labels.get(name, ""), op, value, where) for name, op, value in tests)
+
+
+def _parse(text: str, where: str) -> list[tuple[str, str, str]]:
+    """One `matchers` entry: one or several comma-separated matchers, optionally in braces."""
+    body = text.strip()
+    if body.startswith("{") and body.endswith("}"):
+        body = body[1:-1]
+    found = [(m["name"], m["op"], _unquote(m["value"])) for m in _MATCHERS.finditer(body)]
+    if not found or _MATCHERS.sub("", body).strip(" ,"):
+        raise CannotObserve(f"{where}: cannot read the matcher {text!r}")
+    return found
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return re.sub(r"\\(.)", lambda m: {"n": "\n"}.get(m[1], m[1]), value[1:-1])
+    return value
+
+
+def _test(value: str, op: str, expected: str, where: str) -> bool:
+    if op in ("=", "!="):
+        return (value == expected) is (op == "=")
+    try:
+        found = re.fullmatch(expected, value) is not None  # Alertmanager anchors its regexes: ^(?:re)$
+    except re.error as exc:
+        raise CannotObserve(f"{where}: cannot read the regex {expected!r}: {exc}") from None
+    return found is (op == "=~")
+
+
+def _unconstrained(time_range: dict[str, Any]) -> dict[str, Any]:
+    """A time range with its empty fields (and its location, which moves but does not narrow it) left out: {} when
+    it covers every time."""
+    return {k: v for k, v in time_range.items() if v and k != "location"}
