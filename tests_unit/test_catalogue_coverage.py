@@ -46,3 +46,11 @@ def test_every_fault_is_executable():
 def test_a_fault_only_counts_for_a_requirement_that_has_a_check(rows):
     idle = [req.id for req in catalogue.load() if req.faults and not rows[req.id].checks]
     assert not idle, f"requirements with lab faults but no check to turn red: {idle}"
+
+
+def test_no_engine_test_module_shares_a_name_with_a_check_module():
+    """Test modules import by basename (no __init__.py): a tests_unit/test_x.py imported first would make
+    `orion matrix` (which collects checks/ in-process) fail on checks/…/test_x.py with an import mismatch."""
+    engine = {p.name for p in (PROJECT_ROOT / "tests_unit").glob("test_*.py")}
+    checks = {p.name for p in (PROJECT_ROOT / "checks").rglob("test_*.py")}
+    assert not engine & checks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from orion.probes.forwardauth import protected, turned_away
+from orion.probes.forwardauth import protected, turned_away, what_was_served
 
 PORTAL = ("auth.jarvis-hub.tech",)
 
@@ -20,20 +20,30 @@ def answer(status: int, location: str | None = None) -> httpx.Response:
     [
         answer(302, "https://auth.jarvis-hub.tech/?rd=https%3A%2F%2Fgrafana.jarvis-hub.tech%2F"),
         answer(401),
-        answer(403),  # a LAN-only host asked from elsewhere
-        answer(502),  # Authelia down: Caddy serves nothing
     ],
 )
-def test_authelia_or_caddy_turning_the_visitor_away(response):
+def test_only_authelia_turning_the_visitor_away_proves_forward_auth(response):
     assert turned_away(response, PORTAL)
 
 
 @pytest.mark.parametrize(
     "response",
-    [answer(200), answer(404), answer(302, "/web/index.html"), answer(302, "https://jellyfin.jarvis-hub.tech/web/")],
+    [
+        answer(200),
+        answer(404),
+        answer(302, "/web/index.html"),
+        answer(302, "https://jellyfin.jarvis-hub.tech/web/"),
+        answer(403),  # (private_only) turned the source away before forward_auth: a host without it answers so too
+    ],
 )
-def test_anything_the_service_itself_answers_is_served(response):
+def test_anything_else_is_not_protected(response):
     assert not turned_away(response, PORTAL)
+
+
+def test_a_403_says_why_it_proves_nothing_and_a_redirect_says_where_it_goes():
+    assert "not proven" in what_was_served(answer(403))
+    assert what_was_served(answer(302, "/web/index.html")) == "302 to /web/index.html"
+    assert what_was_served(answer(200)) == "200 served"
 
 
 def test_the_repository_caddyfile_protects_the_public_and_deep_hosts_and_lets_the_portal_through():

@@ -19,3 +19,14 @@ def test_smartd_schedules_short_and_long_self_tests_through_the_usb_bridge(smart
         observed=smartd_conf,
         expected="a DEVICE -d sat … -s (S/…|L/…) directive",
     )
+
+
+def test_smartd_watches_a_disk_with_short_and_long_self_tests_scheduled(smartd_watched):
+    """smartd running and configured is not enough: it must have registered the HDD (`smartd -q showtests`)."""
+    tested = [dev for dev, types in smartd_watched.items() if {"S", "L"} <= types]
+    expect_that(
+        bool(tested),
+        "smartd watches no disk with short and long self-tests scheduled",
+        observed={dev: sorted(types) for dev, types in smartd_watched.items()} or "no disk registered",
+        expected="a device such as /dev/sda [SAT] with self-tests of type S and L",
+    )

@@ -1,10 +1,11 @@
-"""SEC-06, live: Caddy turns away a visitor without an Authelia session on every host that the Caddyfile puts
-behind forward_auth. A route edited on the node (forward_auth dropped, a new unprotected host) shows here."""
+"""SEC-06, live: Authelia turns away a visitor without a session (401, or its portal) on every host that the
+Caddyfile puts behind forward_auth, asked from a LAN address so that `(private_only)` lets the request reach
+forward_auth. A route edited on the node (forward_auth dropped, a new unprotected host) shows here."""
 
 import pytest
 
 from orion.expect import expect_none, expect_that
-from orion.probes.forwardauth import protected, turned_away
+from orion.probes.forwardauth import protected, turned_away, what_was_served
 
 pytestmark = [pytest.mark.req("SEC-06"), pytest.mark.critical, pytest.mark.live]
 
@@ -22,5 +23,5 @@ def test_no_protected_host_is_served_without_a_session(http):
             auth_expected=False,
         )
         if not turned_away(response, routes.portals):
-            served[host] = f"{response.status_code} {response.headers.get('location', '')}".strip()
-    expect_none(served, "hosts served without an Authelia session")
+            served[host] = what_was_served(response)
+    expect_none(served, "hosts that Authelia did not turn away (no 401, no redirect to its portal)")

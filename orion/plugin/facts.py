@@ -92,6 +92,12 @@ def smartd_conf(host: RemoteHost) -> list[str]:
 
 
 @pytest.fixture
+def smartd_watched(host: RemoteHost) -> dict[str, set[str]]:
+    """`smartd -q showtests`: the disks smartd registers, with their scheduled self-test types."""
+    return host.fact("smartd_watched")
+
+
+@pytest.fixture
 def smart(host: RemoteHost) -> SmartReport:
     """`smartctl -j -a -d sat` on the disk behind /mnt/hdd."""
     return host.fact("smart")

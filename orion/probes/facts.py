@@ -316,6 +316,15 @@ def smartd_conf(stdout: str) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in joined.splitlines() if line.split("#", 1)[0].strip()]
 
 
+@fact("smartd -q showtests", sudo=True, ok=tuple(range(256)))
+def smartd_watched(stdout: str) -> dict[str, set[str]]:
+    """The disks smartd registers, each with the self-test types it schedules (orion.probes.smartd); `showtests`
+    checks no disk and runs no test. smartd exits 17 when it finds no disk: an answer, not a failure to observe."""
+    from orion.probes import smartd
+
+    return smartd.watched(stdout)
+
+
 SMART_COMMAND = "smartctl -j -a -d sat /dev/$(lsblk -n -d -o PKNAME $(findmnt -n -o SOURCE /mnt/hdd))"
 
 

@@ -1,10 +1,12 @@
 """What a visitor without a session gets from the live Caddy, for each host the Caddyfile puts behind Authelia.
 
 The Caddyfile of `stacks/` says which hosts must be protected (the desired state); the live answer says whether
-they are. Turned away means Authelia's 401, a redirect to its portal, a 403 (LAN-only hosts) or an error page;
-anything else (a 2xx, or a redirect that is not to the portal) means the service was served to a stranger.
-Through ServiceClient a 5xx never reaches `turned_away`: it is SubjectDown (Caddy, or the Authelia it asks, is
-down), so the check fails on it, as it does on Caddy refusing connections.
+they are. Only Authelia proves it: its 401, or its redirect to the portal. A 403 is not proof: `(private_only)`
+turns away a source outside the LAN before forward_auth is asked, so a host that lost forward_auth would answer
+403 too. The probe must therefore come from a LAN address (Orion on synapse is one; the lab's inventory names
+Caddy's address on the lab LAN). Anything else (a 2xx, a 403, a redirect that is not to the portal) is not
+protected. Through ServiceClient a 5xx never reaches `turned_away`: it is SubjectDown (Caddy, or the Authelia it
+asks, is down), so the check fails on it, as it does on Caddy refusing connections.
 """
 
 from __future__ import annotations
@@ -42,8 +44,18 @@ def protected(node: str = "cortex") -> Protected:
 
 
 def turned_away(response: httpx.Response, portals: tuple[str, ...]) -> bool:
-    """Whether a visitor without a session was turned away (see the module's docstring) rather than served."""
-    status = response.status_code
+    """Whether Authelia turned a visitor without a session away (its 401, or a redirect to its portal)."""
     if response.is_redirect:
         return urlsplit(response.headers.get("location", "")).hostname in portals
-    return status in (401, 403) or status >= 500
+    return response.status_code == 401
+
+
+def what_was_served(response: httpx.Response) -> str:
+    """How an answer that is not Authelia's reads in a report: the status, and where a redirect goes or why a 403
+    proves nothing."""
+    status = response.status_code
+    if response.is_redirect:
+        return f"{status} to {response.headers.get('location', '(no location)')}"
+    if status == 403:
+        return "403 before Authelia (network policy): forward_auth is not proven from this address"
+    return f"{status} served"
