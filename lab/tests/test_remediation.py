@@ -26,9 +26,10 @@ from orion.remediate import catalog as catalog_mod
 #: Faults of every auto entry but TORR-02's (which stops qBittorrent: see its own test), applied together: one
 #: `orion check --remediate` run must remediate all of them. MON-01 and TORR-01 also turn MAINT-04 red (a stopped
 #: exporter, an unhealthy gateway), which start-container must not fight.
+#: The four SEC-02 faults are all on cortex and one firewall role run fixes them together (it reads the kernel's
+#: INPUT chain, not only `ufw status`, and rebuilds ufw when the chain was flushed).
 #: Not here: MAINT-01.logrotate-missing (a binary moved away while dpkg lists the package: the maintenance role's
-#: apt step sees it installed, and the lab has no network to reinstall it from) and SEC-02.firewall-flushed (the
-#: firewall role trusts `ufw status`, which still says active).
+#: apt step sees it installed, and the lab has no network to reinstall it from).
 TOGETHER = {
     "MAINT-04.container-exited": "MAINT-04",
     "MON-01.node-exporter-down": "MON-01",
@@ -40,6 +41,7 @@ TOGETHER = {
     "SEC-02.fail2ban-stopped": "SEC-02",
     "SEC-02.ufw-disabled": "SEC-02",
     "SEC-02.ssh-open-to-world": "SEC-02",
+    "SEC-02.firewall-flushed": "SEC-02",
     "MAINT-01.journald-unbounded": "MAINT-01",
     "MAINT-03.smartd-stopped": "MAINT-03",
     "MAINT-03.selftests-unscheduled": "MAINT-03",
