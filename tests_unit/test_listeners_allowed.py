@@ -3,12 +3,12 @@ allow-list of ports and daemons, and the check's verdict; the hourly scan script
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from checkload import check_function
 
 from orion import PROJECT_ROOT
 from orion.inventory import load
@@ -36,12 +36,7 @@ def nodes(tmp_path_factory):
 
 
 def check():
-    path = PROJECT_ROOT / "checks" / "maintenance" / "test_open_ports.py"
-    spec = importlib.util.spec_from_file_location("maint06_check", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.test_no_unexpected_port_listens
+    return check_function("maintenance/test_open_ports.py", "test_no_unexpected_port_listens")
 
 
 def test_listeners_read_process_scope_and_both_families():

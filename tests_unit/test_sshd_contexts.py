@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from checkload import check_function
 
-from orion import PROJECT_ROOT
 from orion.probes.facts import FACTS, SSH_SOURCES
 
 SAMPLES = Path(__file__).parent / "samples" / "sshd"
@@ -20,12 +19,7 @@ def contexts(name: str) -> dict[str, dict[str, str]]:
 
 
 def check():
-    path = PROJECT_ROOT / "checks" / "security" / "test_ssh.py"
-    spec = importlib.util.spec_from_file_location("sec01_ssh_check", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.test_no_match_block_reopens_passwords_or_root_logins
+    return check_function("security/test_ssh.py", "test_no_match_block_reopens_passwords_or_root_logins")
 
 
 def test_one_context_per_account_and_source():

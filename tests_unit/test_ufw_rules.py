@@ -6,12 +6,11 @@ on cortex (baseline.txt), then that baseline plus one rule each, as named.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from checkload import check_function
 
-from orion import PROJECT_ROOT
 from orion.probes import ufw
 from orion.probes.facts import FACTS
 
@@ -23,12 +22,7 @@ def status(name: str) -> dict:
 
 
 def ssh_check():
-    path = PROJECT_ROOT / "checks" / "security" / "test_firewall.py"
-    spec = importlib.util.spec_from_file_location("sec02_firewall_check", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.test_ssh_is_open_to_the_lan_and_tailscale_only
+    return check_function("security/test_firewall.py", "test_ssh_is_open_to_the_lan_and_tailscale_only")
 
 
 def test_every_rule_line_of_every_sample_is_read():
