@@ -15,6 +15,7 @@ import pytest
 from labkit import checks, orion, outcomes, red, until, unwell
 
 from orion import catalogue
+from orion.evidence_audit import missing_evidence
 
 #: Faults that, as in real life, may break more than their own requirement: a stopped container is MAINT-04's
 #: business too, Gluetun turns unhealthy (MAINT-04) while its tunnel is down, and media cannot be on an HDD that
@@ -51,6 +52,7 @@ def test_a_fault_turns_its_requirement_red_and_heal_green(lab, tmp_path, req, fa
         assert "failed" in own.values(), f"{fault} did not fail a check of {req} (`error` is not enough): {own}"
         unrelated = red(record, cadence="critical") - {req} - ALSO_RED.get(fault, set())
         assert not unrelated, f"{fault} also turned unrelated critical requirements red: {sorted(unrelated)}"
+        assert not (bare := missing_evidence(record)), f"{fault}: failures without evidence: {bare}"
     finally:
         healed = orion("lab", "heal", fault)
     assert healed.returncode == 0, healed.stdout + healed.stderr

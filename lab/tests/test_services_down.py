@@ -19,6 +19,8 @@ import docker
 import pytest
 from labkit import checks, outcomes, until, unwell
 
+from orion.evidence_audit import missing_evidence
+
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 
@@ -96,6 +98,7 @@ def test_a_stopped_service_fails_its_own_requirement_and_never_errors(lab, engin
         assert "failed" in seen.values(), f"{group} stopped, yet {req} did not fail: {json.dumps(seen, indent=1)}"
         errors = {nodeid: unwell(record, req)[nodeid] for nodeid, outcome in seen.items() if outcome == "error"}
         assert not errors, f"{group} stopped: {req} has checks in error, not failed: {json.dumps(errors, indent=1)}"
+    assert not (bare := missing_evidence(record)), f"{group} stopped: failures without evidence: {bare}"
     after = until(tmp_path, None, want_red=False)
     still = {req: unwell(after, req) for req in [*reqs, "MAINT-04"] if unwell(after, req)}
     assert not still, f"not green again after starting {group}: {json.dumps(still, indent=1)}"
