@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from orion import redact
 from orion.localrig import LocalRig
 
 pytest_plugins = ["pytester"]
@@ -17,6 +18,15 @@ pytest_plugins = ["pytester"]
 # CI machines have 2 cores and may be busy: judge inputs, not speed.
 settings.register_profile("orion", deadline=None, max_examples=50, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("orion")
+
+
+@pytest.fixture(autouse=True)
+def _secrets_of_this_test_only() -> Iterator[None]:
+    """Secrets a test registers (hypothesis registers hundreds, "down" among them) are forgotten after it: they
+    would otherwise mask words in every later test's text."""
+    before = set(redact._known)
+    yield
+    redact._known.intersection_update(before)
 
 
 @pytest.fixture
