@@ -1,5 +1,6 @@
 """SEC-05: every container has a memory limit and no-new-privileges and keeps its seccomp profile; the node's
-limits fit in 80 % of its RAM; elevated access (privileged, the Docker socket) only where justified, below.
+limits fit in 80 % of its RAM; elevated access (privileged, added capabilities, host namespaces, devices, the
+Docker socket) only where justified, below.
 
 The memory budget lives here rather than under INFRA: it is the "resource limits" half of SEC-05."""
 
@@ -20,6 +21,16 @@ DOCKER_SOCKET: dict[tuple[str, str], str] = {
     ("synapse", "volume-backup"): "stops and restarts the labelled containers around the nightly volume copy",
     ("synapse", "orion"): "reads container state for its checks",
 }
+#: Capabilities, host namespaces and devices beyond Docker's defaults: (node, service, grant) → why.
+ELEVATED: dict[tuple[str, str, str], str] = {
+    ("cortex", "caddy", "cap_add NET_BIND_SERVICE"): "binds 80 and 443 without running as root",
+    ("cortex", "gluetun", "cap_add NET_ADMIN"): "builds the WireGuard interface, its routes and the killswitch",
+    ("cortex", "gluetun", "device /dev/net/tun"): "the tunnel's TUN device",
+    **{(node, "node-exporter", grant): "reads the host's own network and processes, not the container's"
+       for node in ("cortex", "synapse") for grant in ("network_mode host", "pid host")},
+    **{(node, "cadvisor", "device /dev/kmsg"): "reads OOM kills from the kernel log" for node in ("cortex", "synapse")},
+}  # fmt: skip
+HOST_NAMESPACES = ("network_mode", "pid", "ipc", "uts", "userns_mode")
 GiB = 1024**3
 RAM = {"cortex": 16 * GiB, "synapse": 8 * GiB}
 BUDGET = 0.80
@@ -48,6 +59,26 @@ def test_only_justified_services_are_privileged(stack):
     unjustified = [At(s.name, s.where("privileged")) for s in stack.services.values()
                    if s.get("privileged") is True and (stack.node, s.name) not in PRIVILEGED]  # fmt: skip
     expect_none(unjustified, "privileged without a justification in SEC-05's PRIVILEGED")
+
+
+def test_added_capabilities_host_namespaces_and_devices_are_justified(stack):
+    unjustified = [At(f"{s.name}: {grant}", s.where(key)) for s in stack.services.values()
+                   for key, grant in elevated(s) if (stack.node, s.name, grant) not in ELEVATED]  # fmt: skip
+    expect_none(unjustified, "elevated access without a justification in SEC-05's ELEVATED")
+
+
+def elevated(service) -> list[tuple[str, str]]:
+    """(compose key, grant) for each capability added, host namespace shared and device passed to `service`."""
+    grants = [("cap_add", f"cap_add {str(cap).upper().removeprefix('CAP_')}") for cap in service.cap_add]
+    grants += [("devices", f"device {_device(d)}") for d in service.devices]
+    return grants + [(key, f"{key} host") for key in HOST_NAMESPACES if service.get(key) == "host"]
+
+
+def _device(device: object) -> str:
+    """The host side of a device mapping, short (`/dev/net/tun:/dev/net/tun`) or long (`{source: …}`) syntax."""
+    if isinstance(device, dict):
+        return str(device.get("source") or device.get("host_path") or device)
+    return str(device).split(":")[0]
 
 
 def test_only_justified_services_reach_the_docker_socket(stack):
