@@ -166,6 +166,13 @@ def test_exec_in_a_container_that_is_not_running_is_the_subject_down(containers,
     assert str(down.value).startswith("orion-cortex: gluetun is down")
 
 
+def test_require_running_tells_a_stopped_service_from_a_running_one():
+    node(FakeContainer("caddy", "running")).require_running("caddy")
+    with pytest.raises(SubjectDown) as down:
+        node(FakeContainer("caddy", "exited")).require_running("caddy")
+    assert (down.value.observed, down.value.subject) == ("container exited", "orion-cortex: caddy")
+
+
 def test_an_engine_that_refuses_orion_is_cannot_observe():
     refusing = node()
     refusing._client = None

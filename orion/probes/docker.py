@@ -56,6 +56,15 @@ class DockerNode:
         """The container of compose service `service` on this node, or None when it does not exist."""
         return self.containers().get(service)
 
+    def require_running(self, service: str) -> None:
+        """SubjectDown when the node's `service` container is missing or not running: for a check that could not
+        reach a service, the engine tells a service that is down (failed) from one Orion cannot see (error)."""
+        container = self.container(service)
+        if container is None or container.status != "running":
+            state = "missing" if container is None else container.status
+            source = f"docker {self.endpoint.host}: container of {service} ({self.endpoint.project})"
+            raise SubjectDown(f"{self.host.name}: {service}", f"container {state}", source)
+
     def exec(self, service: str, command: str) -> tuple[int, str]:
         """Run `command` (sh -c) in the running container of `service`: (exit code, output).
 
