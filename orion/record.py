@@ -72,14 +72,15 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def write(state: Path, record: RunRecord) -> Path:
-    """Write the record and point latest.json at it, each by an atomic rename."""
+def write(state: Path, record: RunRecord, *, latest: bool = True) -> Path:
+    """Write the record and (unless it is an older run rewritten) point latest.json at it, by atomic renames."""
     runs = state / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record.as_dict(), indent=2, ensure_ascii=False) + "\n"
     path = runs / f"{record.run_id}.json"
     _atomic_write(path, text)
-    _atomic_write(runs / "latest.json", text)
+    if latest:
+        _atomic_write(runs / "latest.json", text)
     return path
 
 

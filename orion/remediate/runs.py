@@ -39,10 +39,7 @@ def save(state: Path, body: dict[str, Any]) -> Path:
         selection=list(body.get("selection", [])), finished=body.get("finished", ""), checks=checks,
     )  # fmt: skip
     latest = load(state, "latest")
-    if latest is not None and latest.get("run_id") != rec.run_id:
-        path = state / "runs" / f"{rec.run_id}.json"  # an older run: latest.json stays the newest
-        record._atomic_write(path, json.dumps(rec.as_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        path = record.write(state, rec)
+    newest = latest is None or latest.get("run_id") == rec.run_id  # an older run: latest.json stays the newest
+    path = record.write(state, rec, latest=newest)
     history.store(state, rec)
     return path
