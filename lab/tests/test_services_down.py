@@ -13,6 +13,7 @@ node_exporters, Caddy and Authelia, qBittorrent and the Gluetun whose namespace 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import docker
@@ -22,6 +23,8 @@ from labkit import checks, outcomes, until, unwell
 from orion.evidence_audit import missing_evidence
 
 PROJECT = "com.docker.compose.project"
+#: How long a namespace owner may take to run again before its dependents can be restarted.
+RESTART_S = 90
 SERVICE = "com.docker.compose.service"
 
 #: (compose project, service) -> the requirements whose live checks look at that service.
@@ -66,7 +69,8 @@ def container(engine: docker.DockerClient, project: str, service: str):
 
 def start_again(engine: docker.DockerClient, stopped: list) -> None:
     """Start what was stopped, then restart the containers living in a restarted one's network namespace
-    (qBittorrent in Gluetun's): they still hold the namespace that died with it."""
+    (qBittorrent in Gluetun's): they still hold the namespace that died with it. A namespace owner may restart
+    once while it comes up (its restart policy): dependents are restarted only once it runs, with retries."""
     problems = []
     for c in stopped:
         try:
@@ -75,9 +79,17 @@ def start_again(engine: docker.DockerClient, stopped: list) -> None:
             problems.append(f"{c.name}: {exc}")
     assert not problems, f"could not start again: {problems}"
     ids = {c.id for c in stopped}
-    for c in engine.containers.list():
-        if c.attrs["HostConfig"].get("NetworkMode", "").removeprefix("container:") in ids:
-            c.restart(timeout=5)
+    dependents = [c for c in engine.containers.list(all=True)
+                  if c.attrs["HostConfig"].get("NetworkMode", "").removeprefix("container:") in ids]  # fmt: skip
+    deadline = time.monotonic() + RESTART_S
+    for c in dependents:
+        while True:
+            try:
+                c.restart(timeout=5)
+                break
+            except docker.errors.APIError as exc:
+                assert time.monotonic() < deadline, f"could not restart {c.name} in {RESTART_S} s: {exc}"
+                time.sleep(2)
 
 
 @pytest.mark.parametrize("group", list(GROUPS))
