@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from labkit import LIVE, SETTLE_S, checks, orion, outcomes, red, until, unwell
+from labkit import LIVE, SETTLE_S, checks, orion, outcomes, red, until, until_all, unwell
 
-__all__ = ["LIVE", "SETTLE_S", "checks", "lab", "orion", "outcomes", "red", "until", "unwell"]
+__all__ = ["LIVE", "SETTLE_S", "checks", "lab", "orion", "outcomes", "red", "until", "until_all", "unwell"]
 
 #: Run after every other test of the session, in this order: the lab is wholly green again after whatever the
 #: files here broke and healed, then it is taken down.

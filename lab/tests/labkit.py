@@ -64,3 +64,15 @@ def until(state: Path, req: str | None, *, want_red: bool, everything: bool = Fa
         if done or time.monotonic() > deadline:
             return record
         time.sleep(3)
+
+
+def until_all(state: Path, reqs: set[str], *, want_red: bool) -> dict:
+    """Run every live check until each of `reqs` is red (want_red) or each is wholly green, or SETTLE_S
+    passes; the last record."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        record = checks(state)
+        done = reqs <= red(record) if want_red else not any(unwell(record, req) for req in reqs)
+        if done or time.monotonic() > deadline:
+            return record
+        time.sleep(3)
