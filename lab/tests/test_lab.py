@@ -36,7 +36,7 @@ ALSO_RED = {
 #: Faults that break something many checks stand on: each runs in a group of its own.
 ALONE = {"INFRA-01.hdd-unmounted", "MEDIA-05.hdd-full", "TORR-01.tunnel-down"}
 #: Faults per group: enough to keep `make test` short, few enough that a slow fault does not hold many others.
-GROUP_SIZE = 8
+GROUP_SIZE = 12
 
 
 def group(faults: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
