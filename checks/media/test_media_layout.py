@@ -7,7 +7,7 @@ import pytest
 
 from orion.expect import At, expect, expect_contains, expect_none, expect_that
 from orion.probes.composespec import mounts
-from orion.probes.jellyfin import EncodingOptions
+from orion.probes.jellyfin import DIRECT_PLAY, EncodingOptions
 
 pytestmark = [pytest.mark.static, pytest.mark.daily]
 
@@ -15,14 +15,6 @@ DATA = "/data"
 #: Services that move files between downloads and libraries: they must see one tree.
 IMPORTERS = ("qbittorrent", "radarr", "sonarr")
 ENCODING = ("./jellyfin/encoding.xml", "/config/encoding.xml")
-#: encoding.xml options that keep Jellyfin off hardware transcoding the Pi does not have.
-DIRECT_PLAY = {
-    "HardwareAccelerationType": "none",
-    "EnableHardwareEncoding": "false",
-    "AllowHevcEncoding": "false",
-    "AllowAv1Encoding": "false",
-    "EnableTonemapping": "false",
-}
 
 
 def _data_mounts(stack):

@@ -8,23 +8,13 @@ import pytest
 
 from orion.expect import At, expect, expect_none
 from orion.probes.composespec import ports, stacks_beside
+from orion.probes.exposure import PUBLIC, is_deep
 from orion.probes.tunnel import CATCH_ALL_404, Tunnel
 
 pytestmark = [pytest.mark.static, pytest.mark.daily]
 
-DOMAIN = "jarvis-hub.tech"
-#: The only hosts the Internet reaches (seed: PROXY-03).
-PUBLIC = frozenset({f"jellyfin.{DOMAIN}", f"grafana.{DOMAIN}", f"orion.{DOMAIN}"})
-#: Services that never face the Internet (seed: PROXY-05), by compose service or host name; and data stores.
-DEEP = frozenset({"radarr", "sonarr", "prowlarr", "qbittorrent", "gluetun", "prometheus", "loki", "alertmanager",
-                  "redis", "pihole", "uptime-kuma", "status"})  # fmt: skip
-DATABASE_HINTS = ("db", "postgres", "mariadb", "mysql", "mongo")
 ENTRY_POINT = "caddy"
 WEB_PORTS = (80, 443)
-
-
-def _deep(name: str) -> bool:
-    return name.split(".")[0] in DEEP or any(hint in name for hint in DATABASE_HINTS)
 
 
 @pytest.mark.req("PROXY-01")
@@ -72,13 +62,13 @@ def test_the_tunnel_ends_in_a_catch_all_404(stack):
 @pytest.mark.req("PROXY-05")
 def test_no_deep_service_is_in_the_tunnel(stack):
     deep = [At(f"{r.hostname} → {r.service}", r.where) for r in Tunnel.of(stack).routed
-            if _deep(r.hostname or "") or _deep(r.upstream_host)]  # fmt: skip
+            if is_deep(r.hostname or "") or is_deep(r.upstream_host)]  # fmt: skip
     expect_none(deep, "cloudflared exposes deep services to the Internet")
 
 
 @pytest.mark.req("PROXY-05")
 def test_nothing_but_caddy_is_published_on_all_interfaces(stack):
-    exposed = [At(f"{s.node}/{svc.name}{' (a deep service)' if _deep(svc.name) else ''} {p.spec!r}", p.where)
+    exposed = [At(f"{s.node}/{svc.name}{' (a deep service)' if is_deep(svc.name) else ''} {p.spec!r}", p.where)
                for s in stacks_beside(stack) for svc in s.services.values() if svc.name != ENTRY_POINT
                for p in ports(svc) if p.on_all_interfaces]  # fmt: skip
     expect_none(exposed, "published on every interface (0.0.0.0, :: or no address; publish on ${LAN_IP} only)")

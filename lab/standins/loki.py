@@ -6,11 +6,14 @@ Source: https://grafana.com/docs/loki/latest/reference/loki-http-api/ (``GET /re
 ``GET /loki/api/v1/labels`` and ``/label/<name>/values`` -> ``{"status": "success", "data": [...]}``;
 ``GET /loki/api/v1/query_range`` -> ``{"status": "success", "data": {"resultType": "streams", "result": [...]}}``).
 Queries support a stream selector with ``=``, ``!=``, ``=~`` matchers and ``|=`` / ``!=`` line filters.
-Entries persist in ``$STANDIN_DATA/entries.jsonl`` (on the HDD in the lab, like Loki's /loki).
+Entries persist in ``$STANDIN_DATA/entries.jsonl`` (on the HDD in the lab, like Loki's /loki) and are served from
+memory; like Loki's retention, entries older than ``$STANDIN_RETENTION_HOURS`` (default 6) are dropped (from the
+file when the stand-in starts, from memory as pushes arrive).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -52,11 +55,15 @@ def _matches(labels: dict[str, str], matchers: list[tuple[str, str, str]]) -> bo
 def build(product: str) -> App:
     app = App("loki-standin")
     store = Path(os.environ.get("STANDIN_DATA", "/loki")) / "entries.jsonl"
+    retention_ns = int(float(os.environ.get("STANDIN_RETENTION_HOURS", "6")) * 3600 * 10**9)
     lock = threading.Lock()
+    held = [e for e in read_jsonl(store) if int(e["ts"]) >= time.time_ns() - retention_ns]
+    if store.exists():
+        store.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in held), encoding="utf-8")
 
     def entries() -> list[dict[str, Any]]:
         with lock:
-            return read_jsonl(store)
+            return list(held)
 
     @app.route("GET", "/ready")
     def ready(_: Request) -> Response:
@@ -80,10 +87,14 @@ def build(product: str) -> App:
         body = req.json()
         if not isinstance(body, dict) or "streams" not in body:
             return text_response("loki-standin accepts JSON pushes only", 400)
+        pushed = [{"labels": stream.get("stream", {}), "ts": str(ts), "line": line}
+                  for stream in body["streams"] for ts, line in stream.get("values", [])]  # fmt: skip
         with lock:
-            for stream in body["streams"]:
-                for ts, line in stream.get("values", []):
-                    append_jsonl(store, {"labels": stream.get("stream", {}), "ts": str(ts), "line": line})
+            for entry in pushed:
+                append_jsonl(store, entry)
+            held.extend(pushed)
+            if held and int(held[0]["ts"]) < time.time_ns() - 2 * retention_ns:
+                held[:] = [e for e in held if int(e["ts"]) >= time.time_ns() - retention_ns]
         return Response(204)
 
     @app.route("GET", "/loki/api/v1/labels")

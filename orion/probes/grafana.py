@@ -56,3 +56,22 @@ def _uids(node: Any) -> set[str]:
         for item in node:
             found |= _uids(item)
     return found
+
+
+def provisioning_dir(synapse_stack_dir: Path) -> Path:
+    """The stack's Grafana provisioning directory (datasources/, dashboards/ providers)."""
+    return synapse_stack_dir / "grafana" / "provisioning"
+
+
+def dashboard_files(synapse_stack_dir: Path) -> list[Path]:
+    """The dashboard JSON files the stack provisions (grafana/dashboards/*.json)."""
+    return sorted((synapse_stack_dir / "grafana" / "dashboards").glob("*.json"))
+
+
+def dashboard_uid(path: Path) -> str:
+    """The uid of a dashboard JSON file (its `uid`, else the file's stem, as Grafana's file provider does)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(path, getattr(exc, "lineno", None), f"not a dashboard: {exc}") from None
+    return str(data.get("uid") or path.stem) if isinstance(data, dict) else path.stem

@@ -1,4 +1,6 @@
-"""Jellyfin's encoding.xml (EncodingOptions): each option's value and file:line."""
+"""Jellyfin: its encoding.xml (EncodingOptions: each option's value and file:line), and the running server through
+its API (https://api.jellyfin.org/: /health, /Library/VirtualFolders, /System/Configuration/encoding, /Users),
+authenticated with an API key (`Authorization: MediaBrowser Token="…"`)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,53 @@ from pathlib import Path
 from typing import Any
 
 from orion.errors import ConfigError
+from orion.outcomes import CannotObserve
 from orion.probes import located
 from orion.probes.compose import Stack
+from orion.probes.http import ServiceClient
+
+#: EncodingOptions that keep Jellyfin off hardware transcoding the Pi 5 does not have (values as in encoding.xml).
+DIRECT_PLAY = {
+    "HardwareAccelerationType": "none",
+    "EnableHardwareEncoding": "false",
+    "AllowHevcEncoding": "false",
+    "AllowAv1Encoding": "false",
+    "EnableTonemapping": "false",
+}
+#: UserPolicy switches that, off, leave a user Direct Play (and Direct Stream) only.
+TRANSCODING_POLICY = ("EnableVideoPlaybackTranscoding", "EnableAudioPlaybackTranscoding")
+
+
+class JellyfinApi:
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    def _auth(self) -> dict[str, str]:
+        key = self.client.service.api_key
+        if key is None:
+            raise CannotObserve(f"{self.client.service.name}: the inventory gives no api_key for Jellyfin's API")
+        return {"Authorization": f'MediaBrowser Token="{key.reveal()}"'}
+
+    def health(self) -> str:
+        """`/health`'s body (`Healthy`); an unhealthy server answers 503, which the client reports as down."""
+        return self.client.get("/health").text.strip()
+
+    def get(self, path: str) -> Any:
+        return self.client.json(path, headers=self._auth())
+
+    def libraries(self) -> list[dict[str, Any]]:
+        return list(self.get("/Library/VirtualFolders"))
+
+    def encoding(self) -> dict[str, Any]:
+        return dict(self.get("/System/Configuration/encoding"))
+
+    def users(self) -> list[dict[str, Any]]:
+        return list(self.get("/Users"))
+
+
+def as_xml(value: Any) -> str:
+    """An API value as encoding.xml writes it (`true`, `none`)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 class EncodingOptions:

@@ -124,3 +124,45 @@ def seconds_since_configured(client: ServiceClient) -> float:
     if not stamps:
         raise CannotObserve(f"{client.service.name}: /api/v1/status/runtimeinfo has no startTime")
     return (datetime.now(UTC) - max(stamps)).total_seconds()
+
+
+def query(client: ServiceClient, promql: str) -> list[dict[str, Any]]:
+    """An instant query's result vector (`/api/v1/query`): [{"metric": {…}, "value": [t, "v"]}, …].
+
+    Raises SubjectDown when Prometheus is down (through the client), CannotObserve when it refuses the query."""
+    body = client.json("/api/v1/query", params={"query": promql})
+    if body.get("status") != "success":
+        raise CannotObserve(f"{client.service.name}: query {promql!r} failed: {body.get('error', body.get('status'))}")
+    return list((body.get("data") or {}).get("result") or [])
+
+
+def query_range(client: ServiceClient, promql: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+    """A range query's result matrix (`/api/v1/query_range`): [{"metric": {…}, "values": [[t, "v"], …]}, …]."""
+    params = {"query": promql, "start": f"{start:.0f}", "end": f"{end:.0f}", "step": f"{step:.0f}"}
+    body = client.json("/api/v1/query_range", params=params)
+    if body.get("status") != "success":
+        raise CannotObserve(f"{client.service.name}: query {promql!r} failed: {body.get('error', body.get('status'))}")
+    return list((body.get("data") or {}).get("result") or [])
+
+
+@dataclass(frozen=True)
+class Scraped:
+    """One active target of the running Prometheus: its job, the address its configuration gave (before
+    relabelling: a blackbox probe's URL), its health and last error."""
+
+    job: str
+    address: str
+    health: str
+    error: str
+
+
+def scraped(client: ServiceClient) -> list[Scraped]:
+    """The running Prometheus's active targets (`/api/v1/targets?state=active`)."""
+    data = client.json("/api/v1/targets?state=active").get("data") or {}
+    found = []
+    for t in data.get("activeTargets") or []:
+        discovered, labels = t.get("discoveredLabels") or {}, t.get("labels") or {}
+        job = str(labels.get("job") or discovered.get("job") or "")
+        address = str(discovered.get("__address__") or labels.get("instance") or "")
+        found.append(Scraped(job, address, str(t.get("health", "unknown")), str(t.get("lastError") or "")))
+    return found

@@ -1,0 +1,63 @@
+"""PROXY-05, live: from the Internet (the tunnel's edge, asked with each host name of the Caddyfile), no deep
+service answers: the tunnel's catch-all 404, or Caddy's `private_only` 403, or no connection at all. From the LAN
+(Caddy's LAN address) each of them answers, through Authelia. A deep service added to the tunnel, or a route that
+lost `private_only`, shows here. In the lab the edge is cloudflared's stand-in on lab_wan, the lab's internet."""
+
+import pytest
+
+from orion.errors import ConfigError
+from orion.expect import At, expect_none
+from orion.outcomes import CannotObserve, SubjectDown
+from orion.probes.caddyfile import Caddyfile
+from orion.probes.compose import Stack
+from orion.probes.exposure import is_deep
+from orion.probes.forwardauth import protected, turned_away, what_was_served
+
+pytestmark = [pytest.mark.req("PROXY-05"), pytest.mark.daily, pytest.mark.live, pytest.mark.on("cortex")]
+
+
+def _deep_hosts(node):
+    try:
+        caddyfile = Caddyfile.of(Stack(node.node))
+    except ConfigError as exc:
+        raise CannotObserve(f"cannot read the desired Caddy routes: {exc}") from None
+    return [(h, caddyfile.where(r.block.line)) for r in caddyfile.routes() for h in r.hosts if is_deep(h)]
+
+
+def _routed(cloudflared):
+    """The host names the running tunnel forwards somewhere (its ingress from cloudflared's /config)."""
+    rules = (cloudflared.json("/config").get("config") or {}).get("ingress") or []
+    return {
+        str(r.get("hostname"))
+        for r in rules
+        if r.get("hostname") and not str(r.get("service")).startswith("http_status:")
+    }
+
+
+def test_no_deep_service_answers_from_the_internet(node, http):
+    edge, routed = http("tunnel-edge"), _routed(http("cloudflared"))
+    answered = []
+    for host, where in _deep_hosts(node):
+        try:
+            response = edge.get("/", headers={"Host": host, "Accept": "text/html"}, auth_expected=False)
+        except SubjectDown as down:
+            if down.observed.startswith("HTTP"):  # the edge forwarded it, and the origin failed: it is routed
+                answered.append(At(f"{host}: routed by the tunnel ({down.observed})", where))
+            continue  # no connection from the Internet: what PROXY-05 asks
+        status = response.status_code
+        if status == 403 or (status == 404 and host not in routed):
+            continue  # Caddy's private_only, or the tunnel's catch-all
+        answered.append(At(f"{host}: {what_was_served(response)}{' (routed by the tunnel)' if host in routed else ''}",
+                           where))  # fmt: skip
+    expect_none(answered, "deep services that answer from the Internet (through the tunnel)")
+
+
+def test_every_deep_service_answers_from_the_lan(node, http):
+    caddy, portals = http("caddy"), protected().portals
+    silent = []
+    for host, where in _deep_hosts(node):
+        response = caddy.get("/", headers={"Host": host, "Accept": "text/html"}, extensions={"sni_hostname": host},
+                             auth_expected=False)  # fmt: skip
+        if not turned_away(response, portals):
+            silent.append(At(f"{host}: {what_was_served(response)}", where))
+    expect_none(silent, "deep services that do not answer the LAN through Authelia")
