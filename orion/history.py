@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS results (
     outcome TEXT NOT NULL CHECK (outcome IN ('passed', 'failed', 'error', 'skipped')),
     duration_s REAL NOT NULL,
     message TEXT NOT NULL,
+    remediation TEXT,  -- the check's remediation status in the run record (remediated, still-failing…), if any
     PRIMARY KEY (run_id, nodeid, req)
 );
 CREATE INDEX IF NOT EXISTS results_by_req ON results (req, run_id);
@@ -53,6 +54,8 @@ def connect(state: Path) -> sqlite3.Connection:
     db = sqlite3.connect(state / "history.sqlite", timeout=30)
     db.execute("PRAGMA foreign_keys = ON")
     db.executescript(SCHEMA)
+    if "remediation" not in {row[1] for row in db.execute("PRAGMA table_info(results)")}:
+        db.execute("ALTER TABLE results ADD COLUMN remediation TEXT")  # a history written before the column
     return db
 
 
@@ -69,11 +72,13 @@ def store(state: Path, record: RunRecord) -> None:
             ),
         )  # fmt: skip
         db.executemany(
-            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO results (run_id, nodeid, req, host, outcome, duration_s, message, remediation)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (body["run_id"], c["nodeid"], req, c["host"], c["outcome"], c["duration_s"], c["message"])
+                (body["run_id"], c["nodeid"], req, c["host"], c["outcome"], c["duration_s"], c["message"],
+                 (c.get("remediation") or {}).get("status"))
                 for c in body["checks"]
                 for req in c["req"]
             ],
-        )
+        )  # fmt: skip
     db.close()

@@ -7,7 +7,9 @@ concept each, which pytest registers with it:
 - selection: markers, which checks run on which hosts, waivers;
 - fixtures: the inventory's hosts, services and Docker engines; facts: one fixture per host fact;
 - classify: a check's outcome from pytest's report and the probes' exceptions (result: its typed form);
-- recording: the run record, history and exit status; summary: the terminal view.
+- recording: the run record, history and exit status; summary: the terminal view;
+- report_page: the run's HTML page beside its record; allure_labels: requirement, domain and host labels and
+  evidence attachments for Allure (--alluredir).
 """
 
 pytest_plugins = [
@@ -19,4 +21,6 @@ pytest_plugins = [
     "orion.plugin.classify",
     "orion.plugin.recording",
     "orion.plugin.summary",
+    "orion.plugin.report_page",
+    "orion.plugin.allure_labels",
 ]
