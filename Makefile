@@ -15,10 +15,14 @@ demo: deps
 ## test: lint, the engine's tests, the static gate, then the lab: healthy, every fault, heal, down
 test: deps lint unit gate lab-test
 
+# Remediation scripts are shell or Python, told apart by their shebang.
+REMEDIATIONS := $(filter-out %.yml %.md,$(wildcard remediations/*))
+REMEDIATIONS_PY := $(shell grep -l '^\#!.*python' $(REMEDIATIONS))
+
 lint:
-	@$(PY) -m ruff check orion checks tests_unit bench lab
-	@$(PY) -m ruff format --check orion checks tests_unit bench lab
-	@shellcheck -x tools/*.sh tools/pre-push lab/bin/*.sh lab/faults/* $(filter-out %.yml %.md,$(wildcard remediations/*))
+	@$(PY) -m ruff check orion checks tests_unit bench lab $(REMEDIATIONS_PY)
+	@$(PY) -m ruff format --check orion checks tests_unit bench lab $(REMEDIATIONS_PY)
+	@shellcheck -x tools/*.sh tools/pre-push lab/bin/*.sh lab/faults/* $(filter-out $(REMEDIATIONS_PY),$(REMEDIATIONS))
 
 unit:
 	@$(PYTEST) tests_unit -q
@@ -33,6 +37,9 @@ lab-test:
 bench: deps
 	@$(PY) bench/ssh_checks.py
 	@$(PY) bench/remediation.py
+	@$(PY) bench/narrative.py
+	@$(PY) bench/digest.py
+	@$(PY) bench/assistant.py
 
 clean:
 	rm -rf .venv *.egg-info

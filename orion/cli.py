@@ -36,6 +36,14 @@ RemediationsOpt = Annotated[Path | None, typer.Option("--remediations", help="Di
                             "executables (default: $ORION_REMEDIATIONS, else remediations/).")]  # fmt: skip
 RepoOpt = Annotated[Path | None, typer.Option("--repo", help="The checkout to judge (default: the one of the current "
                                               "directory, else Orion's own tree).")]  # fmt: skip
+NotifyOpt = Annotated[bool, typer.Option("--notify", help="Send the digest to the inventory's Telegram chats when "
+                      "something changed (and the daily summary); drain the outbox.")]  # fmt: skip
+UnitFailedOpt = Annotated[str | None, typer.Option("--unit-failed", help="say that this systemd unit failed "
+                          "(OnFailure= of the timers' services)")]  # fmt: skip
+ResendOpt = Annotated[str | None, typer.Option("--resend", help="send again a message that may not have arrived "
+                      "(its delivery ID, d-…)")]  # fmt: skip
+WeeklyNotifyOpt = Annotated[bool, typer.Option("--weekly", help="send the report `orion report --weekly` wrote last, "
+                            "with its chart (once)")]  # fmt: skip
 
 
 def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
@@ -80,10 +88,12 @@ def check(
     state_dir: StateOpt = None,
     remediate: RemediateOpt = False,
     remediations: RemediationsOpt = None,
+    notify: NotifyOpt = False,
 ) -> None:
     """Run the checks against the homelab and write a run record. Extra arguments go to pytest
     (e.g. `-m critical`, `-k ssh`, `-n 2`, `--junitxml=out.xml`). Without `-m`, every non-disruptive check runs.
-    One Orion run at a time: a second one waits ($ORION_LOCK_WAIT s, default 120), then exits 2."""
+    One Orion run at a time: a second one waits ($ORION_LOCK_WAIT s, default 120), then exits 2.
+    Every run updates Orion's Prometheus textfile (orion/report/metrics.py)."""
     path = inventory.resolve_path(inventory_path)
     try:
         inventory.load(path)
@@ -95,12 +105,47 @@ def check(
     if not any(a == "-m" or a.startswith("-m") for a in ctx.args):
         args += ["-m", "not disruptive"]
     from orion.remediate import command
+    from orion.report import notify_command
 
+    before = notify_command.latest_run_id(state_dir)
     try:
         code = command.check(lambda: _pytest(args), inventory_path=path, state=state_dir, remediate=remediate,
                              catalog_dir=remediations, say=typer.echo)  # fmt: skip
     except command.Refused as exc:
         raise fail(str(exc)) from None
+    if remediate:  # the record changed after the run wrote its page: write the page again
+        from orion.report.command import refresh_page
+
+        refresh_page(state_dir, _err)
+    if code != EXIT_CONFIG:
+        after = notify_command.after_check(path, state_dir, before, notify_=notify, say=_err)
+        code = after if after is not None else code
+    raise typer.Exit(code)
+
+
+def _err(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+@app.command("notify")
+def notify_cmd(
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+    drain: Annotated[bool, typer.Option("--drain", help="send what waits in the outbox (every form does)")] = False,
+    test: Annotated[bool, typer.Option("--test", help="send a test message to every allowed chat")] = False,
+    unit_failed: UnitFailedOpt = None,
+    resend: ResendOpt = None,
+    status: Annotated[bool, typer.Option("--status", help="list what waits in the outbox; send nothing")] = False,
+    weekly: WeeklyNotifyOpt = False,
+) -> None:
+    """Telegram: drain the outbox (<state>/outbox/), send a test message or the weekly report, or say that a unit
+    failed.
+    Exit 0 nothing waits, 1 messages wait or may not have arrived, 2 configuration."""
+    from orion.report import notify_command
+
+    code = notify_command.command(inventory_path=inventory_path, state=state_dir, drain=drain, test=test,
+                                  unit_failed=unit_failed, resend=resend, status=status, say=typer.echo,
+                                  weekly=weekly)  # fmt: skip
     raise typer.Exit(code)
 
 
@@ -231,6 +276,83 @@ def inventory_cmd(
     except (ConfigError, LookupError) as exc:
         raise fail(str(exc).strip("'\"")) from None
     sys.stdout.write(inventory_view.render(data, fmt))
+
+
+LangOpt = Annotated[str | None, typer.Option("--lang", help="fr or en (default: the inventory's orion_lang, else fr)")]
+
+
+@app.command("history")
+def history_cmd(
+    req: Annotated[str | None, typer.Argument(help="one requirement ID (default: every requirement)")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="30m, 24h, 7d, 2w or a date (default: 7d)")] = None,
+    lang: LangOpt = None,
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Each requirement's history: failing (new, still, since when), recovered, flapping, time to fix,
+    remediation outcomes and escalations."""
+    from orion.report import command
+
+    try:
+        raise typer.Exit(command.history(req, since, lang, inventory_path, state_dir, typer.echo))
+    except command.Refused as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("report")
+def report_cmd(
+    run: Annotated[str, typer.Option("--run", help="the run record: latest or a run ID")] = "latest",
+    lang: LangOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, html (Telegram's) or md (every item)")] = "text",
+    weekly: Annotated[bool, typer.Option("--weekly", help="the weekly report (MAINT-07) instead of a run's")] = False,
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Print a run's digest and write its HTML page next to the run record (<state>/runs/<id>.html); with
+    --weekly, write the week's report and chart under <state>/reports/ and print its summary."""
+    from orion.report import command
+
+    try:
+        if weekly:
+            raise typer.Exit(command.weekly(lang, fmt, inventory_path, state_dir, typer.echo, _err))
+        raise typer.Exit(command.report(run, lang, fmt, inventory_path, state_dir, typer.echo, _err))
+    except command.Refused as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="a question, in French or English")],
+    lang: LangOpt = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="never ask the model")] = False,
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Ask Orion, as on Telegram: the common questions are answered from Prometheus, Loki, the checks and the apps
+    (with their sources); open ones go to the local model with read-only tools. Exit 0 answered, 1 not."""
+    from orion.assistant import ask
+
+    try:
+        reply = ask.answer(question, ask.context(inventory_path, state_dir), lang=lang, use_llm=not no_llm)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(reply.text)
+    raise typer.Exit(0 if reply.intent else 1)
+
+
+@app.command("bot")
+def bot_cmd(
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Orion's Telegram bot (long polling): answers the allowlisted chats of `orion_telegram` only, with /status,
+    /report, /check, /why, /approve, /help and free questions. Runs until stopped."""
+    from orion.assistant import bot
+
+    try:
+        bot.run(inventory_path, state_dir)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
 
 
 def _mount_lab() -> None:

@@ -58,6 +58,19 @@ class ServiceSpec(BaseModel):
     token: SecretRef | None = None
 
 
+class TelegramSpec(BaseModel):
+    """`orion_telegram`: where Orion's notifications go (orion/report/notify.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: The allowlist: Orion writes to these chats and no other (a user or group ID, or a @channel).
+    chats: list[int | Annotated[str, StringConstraints(pattern=r"^@\w{5,}$")]] = Field(min_length=1)
+    #: The orion_services entry with the Bot API's url and the bot's token (a secret).
+    service: str = "telegram"
+    #: Local time of the daily summary: the first notifying run at or after it sends one.
+    summary_at: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "08:00"
+
+
 class DockerSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -74,6 +87,15 @@ ORION_VARS: dict[str, Any] = {
     # Requirements (`SEC-03`) or single checks (`INFRA-02:test_name`) that cannot hold on this host, each with
     # the reason reports show (e.g. the lab has no tailnet).
     "orion_waivers": dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]+-\d{2}(:test_\w+)?$")], str],
+    # Reports (orion/report/prefs.py): their language, and Gatus-style thresholds: failures in a row before a
+    # requirement alerts, passes in a row before it counts as recovered.
+    "orion_lang": Literal["fr", "en"],
+    "orion_alert_after": Annotated[int, Field(ge=1, le=100)],
+    "orion_resolve_after": Annotated[int, Field(ge=1, le=100)],
+    # Notifications (orion/report/notify.py) and metrics (orion/report/metrics.py): the Telegram chats, and
+    # node-exporter's textfile directory on the machine Orion runs on.
+    "orion_telegram": TelegramSpec,
+    "orion_textfile_dir": str,
 }
 _ADAPTERS = {key: TypeAdapter(kind) for key, kind in ORION_VARS.items()}
 

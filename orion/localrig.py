@@ -216,7 +216,11 @@ class LocalRig:
                 "ansible_ssh_private_key_file": str(self.key),
                 "orion_node": name.removeprefix("orion-"),
                 "orion_connect_timeout": 3.0,
-                "orion_waivers": {"SEC-01:test_sshd_refuses_root_logins": "the rig is this machine, reached as root"},
+                "orion_waivers": {
+                    "SEC-01:test_sshd_refuses_root_logins": "the rig is this machine, reached as root",
+                    "MON-01:test_prometheus_scrapes_every_declared_target": "the rig's Prometheus scrapes only "
+                    "the rig's node exporters, not the stack's declared jobs",
+                },
                 "orion_services": services
                 if name == NODES[0]
                 else {**services, "prometheus": {"url": f"http://127.0.0.1:{PROMETHEUS_PORT}", "timeout": 3}},

@@ -10,7 +10,7 @@ apt_packages=(
   python3 python3-venv python3-pip git ca-certificates
   openssh-server openssh-client iproute2 procps util-linux e2fsprogs
   prometheus prometheus-node-exporter prometheus-alertmanager prometheus-blackbox-exporter
-  caddy shellcheck
+  caddy shellcheck systemd  # systemd: `systemd-analyze verify` of the orion role's units (no PID 1 needed)
   docker.io debootstrap wireguard-go wireguard-tools nftables tcpdump
   restic borgbackup smartmontools
 )

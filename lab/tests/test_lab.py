@@ -25,11 +25,22 @@ from orion.evidence_audit import missing_evidence
 #: Faults that, as in real life, may break more than their own requirement: a stopped container is MAINT-04's
 #: business too (and a stopped Jellyfin is MEDIA-01's and MEDIA-03's), Gluetun turns unhealthy (MAINT-04) while
 #: its tunnel is down, and media cannot be on an HDD that is not mounted (MEDIA-05). Heal must clear these too.
+#: The BACKUP checks read the jobs' metrics from Prometheus, and BACKUP-07 reads the repositories BACKUP-03 and
+#: BACKUP-06's faults cut off or damage.
+BACKUP_METRICS = {"BACKUP-01", "BACKUP-02", "BACKUP-03", "MAINT-02"}
 ALSO_RED = {
-    "MON-01.node-exporter-down": {"MAINT-04"},
+    "MON-01.node-exporter-down": {"MAINT-04", *BACKUP_METRICS},
+    "MON-01.job-removed": BACKUP_METRICS,
     "TORR-01.tunnel-down": {"MAINT-04"},
     "INFRA-01.hdd-unmounted": {"MEDIA-05"},
+    "MEDIA-05.hdd-full": {"BACKUP-03"},  # the repository's disk is near capacity too
     "MAINT-04.container-exited": {"MEDIA-01", "MEDIA-03"},  # the stopped container is Jellyfin
+    "BACKUP-03.offsite-unreachable": {"BACKUP-07"},
+    "BACKUP-03.offsite-password-replaced": {"BACKUP-07"},
+    "BACKUP-06.data-flipped": {"BACKUP-07"},
+    "PROXY-05.deep-in-tunnel": {"PROXY-03"},  # a deep host in the tunnel: the public set is not exact either
+    "LLM-02.webui-unprotected": {"SEC-06"},
+    "LLM-02.webui-unhealthy": {"MAINT-04"},
 }
 
 

@@ -23,6 +23,7 @@ SECRETS = {
     "pihole_password": lambda: secrets.token_urlsafe(18),
     "jellyfin_api_key": lambda: secrets.token_hex(16),
     "restic_password": lambda: secrets.token_urlsafe(24),
+    "restic_offsite_password": lambda: secrets.token_urlsafe(24),
 }
 
 

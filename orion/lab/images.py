@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,10 +17,16 @@ from orion.lab.paths import LAB_SRC, lab_state
 from orion.lab.proc import ok, run, tail
 
 BASE = "orion-lab/base:bookworm"
+#: The Debian suite of each base an image may start FROM. sid carries what bookworm lacks (llama.cpp for the llm
+#: image); its Release file may be past its Valid-Until between mirror pushes, so apt there does not check it.
+BASES = {BASE: "bookworm", "orion-lab/base:sid": "sid"}
+_SID_APT_CONF = 'Acquire::Check-Valid-Until "false";\n'
 MIRROR = "http://deb.debian.org/debian"
 TAG = "1"
 HASH_LABEL = "orion.lab.context-hash"
 IMAGES_DIR = LAB_SRC / "images"
+#: An image's optional build step run on the lab machine before ``docker build`` (``fetch.py CONTEXT``).
+FETCH = "fetch.py"
 
 # Written into the base before import: no recommends, no docs, so each apt layer stays small and quick.
 _APT_CONF = 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\nAcquire::Languages "none";\n'
@@ -33,20 +41,21 @@ def image_exists(ref: str) -> bool:
     return ok(["docker", "image", "inspect", ref], timeout=30)
 
 
-def ensure_base() -> str:
-    """Debootstrap bookworm (minbase) and ``docker import`` it, unless the base image exists."""
-    if image_exists(BASE):
-        return f"{BASE} cached"
+def ensure_base(ref: str = BASE) -> str:
+    """Debootstrap the base's suite (minbase) and ``docker import`` it, unless the base image exists."""
+    if image_exists(ref):
+        return f"{ref} cached"
     if os.geteuid() != 0:
         raise LabError("building the base image needs root (debootstrap)")
+    suite = BASES[ref]
     with tempfile.TemporaryDirectory(dir=lab_state(), prefix="rootfs-") as tmp:
         root = Path(tmp) / "root"
         run(
-            ["debootstrap", "--variant=minbase", "bookworm", root, MIRROR],
-            what="debootstrap bookworm",
+            ["debootstrap", "--variant=minbase", suite, root, MIRROR],
+            what=f"debootstrap {suite}",
             timeout=900,
         )
-        (root / "etc/apt/apt.conf.d/90orion-lab").write_text(_APT_CONF)
+        (root / "etc/apt/apt.conf.d/90orion-lab").write_text(_APT_CONF + (_SID_APT_CONF if suite == "sid" else ""))
         (root / "etc/dpkg/dpkg.cfg.d/90orion-lab-nodoc").write_text(_DPKG_EXCLUDES)
         # No init system runs at build time: keep package scripts from starting daemons in a layer.
         policy = root / "usr/sbin/policy-rc.d"
@@ -67,7 +76,7 @@ def ensure_base() -> str:
                 "--change",
                 'CMD ["/bin/bash"]',
                 "-",
-                BASE,
+                ref,
             ],
             stdin=tar.stdout,
             capture_output=True,
@@ -78,7 +87,16 @@ def ensure_base() -> str:
         tar.wait()
         if imp.returncode or tar.returncode:
             raise LabError(f"docker import of the base failed: {tail(imp.stderr)}")
-    return f"{BASE} built"
+    return f"{ref} built"
+
+
+def base_of(name: str) -> str:
+    """The base ``lab/images/<name>/Dockerfile`` starts FROM (one of :data:`BASES`)."""
+    dockerfile = IMAGES_DIR / name / "Dockerfile"
+    match = re.search(r"^FROM\s+(\S+)", dockerfile.read_text(), re.MULTILINE)
+    if not match or match[1] not in BASES:
+        raise LabError(f"{dockerfile}: FROM must be one of {', '.join(BASES)}")
+    return match[1]
 
 
 def image_names() -> list[str]:
@@ -131,9 +149,10 @@ def _inspect(ref: str, fmt: str) -> str | None:
 def ensure_image(name: str) -> str:
     """Build ``orion-lab/<name>:1`` unless its label already carries the current context hash."""
     ref = f"orion-lab/{name}:{TAG}"
-    base_id = _inspect(BASE, "{{.Id}}")
+    base = base_of(name)
+    base_id = _inspect(base, "{{.Id}}")
     if base_id is None:
-        raise LabError(f"{BASE} is missing: build the base first")
+        raise LabError(f"{base} is missing: build the base first")
     with tempfile.TemporaryDirectory(prefix=f"orion-lab-{name}-") as tmp:
         context = Path(tmp)
         _assemble(name, context)
@@ -141,6 +160,11 @@ def ensure_image(name: str) -> str:
         if _inspect(ref, f'{{{{index .Config.Labels "{HASH_LABEL}"}}}}') == wanted:
             return f"{ref} up to date"
         log = lab_state() / f"build-{name}.log"
+        # What the build needs from the internet through the lab machine's own pip (its proxy and CA settings),
+        # fetched into the context after hashing: the hash covers the pinned list, not the downloaded bytes.
+        fetch = context / FETCH
+        if fetch.exists():
+            run([sys.executable, fetch, context], what=f"fetching for {ref}", timeout=1200)
         proc = run(
             ["docker", "build", "--network", "host", "--label", f"{HASH_LABEL}={wanted}", "-t", ref, context],
             check=False,
@@ -156,9 +180,11 @@ def ensure_image(name: str) -> str:
 
 def ensure_images(progress: Callable[[str], None] | None = None) -> list[str]:
     """The base, then every lab image, in name order; returns one line per image."""
-    lines = [ensure_base()]
-    if progress:
-        progress(lines[-1])
+    lines = []
+    for base in sorted({base_of(name) for name in image_names()} | {BASE}):
+        lines.append(ensure_base(base))
+        if progress:
+            progress(lines[-1])
     for name in image_names():
         lines.append(ensure_image(name))
         if progress:

@@ -10,7 +10,21 @@ set -u
 interval=${ORION_INTERVAL_SECONDS:-300}
 args=${ORION_CHECK_ARGS:--m critical}
 
-trap 'echo "orion-loop: stopping"; exit 0' TERM INT
+# Orion's Telegram assistant (`orion bot`, LLM-03) runs beside the loop, restarted if it stops; ORION_BOT=0 turns
+# it off (e.g. no orion_telegram in the inventory).
+bot_pid=""
+if [ "${ORION_BOT:-1}" = 1 ]; then
+  (
+    while :; do
+      orion bot
+      echo "orion-loop: orion bot exited $?, restarting in 30s" >&2
+      sleep 30
+    done
+  ) &
+  bot_pid=$!
+fi
+
+trap 'echo "orion-loop: stopping"; [ -n "$bot_pid" ] && kill "$bot_pid" 2>/dev/null; exit 0' TERM INT
 
 while :; do
   started=$(date +%s)
