@@ -320,6 +320,41 @@ def report_cmd(
         raise fail(str(exc)) from None
 
 
+@app.command("serve")
+def serve_cmd(
+    listen: Annotated[str, typer.Option("--listen", help="HOST:PORT to listen on")] = "127.0.0.1:8089",
+    allow: Annotated[
+        list[str] | None,
+        typer.Option("--allow", help="address or network let in (repeatable; default: loopback)"),
+    ] = None,
+    lang: LangOpt = None,
+    inventory_path: InventoryOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Serve Orion's status page (the latest run, the matrix, the history) to the allowed addresses only: Caddy,
+    which puts it behind Authelia. Runs until stopped."""
+    from orion import state
+    from orion.report import command, serve
+
+    try:
+        address, networks = serve.parse_listen(listen), serve.parse_allow(allow or [])
+        chosen = command.prefs_for(inventory_path, lang, _err)
+    except (serve.Refused, command.Refused) as exc:
+        raise fail(str(exc)) from None
+    where = state.locate(state_dir)
+    try:
+        server = serve.make_server(address, networks, where, chosen.lang, chosen.thresholds)
+    except OSError as exc:
+        raise fail(f"cannot listen on {listen}: {exc.strerror or exc}") from None
+    _err(f"orion serve: http://{listen}/ for {', '.join(map(str, networks))}; state {where}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="a question, in French or English")],

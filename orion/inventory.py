@@ -56,6 +56,7 @@ class ServiceSpec(BaseModel):
     password: SecretRef | None = None
     api_key: SecretRef | None = None
     token: SecretRef | None = None
+    totp_secret: SecretRef | None = None  # base32 TOTP seed of the user's second factor (Authelia)
 
 
 class TelegramSpec(BaseModel):
@@ -124,6 +125,7 @@ class Service:
     password: Secret | None = None
     api_key: Secret | None = None
     token: Secret | None = None
+    totp_secret: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,7 @@ def _host(merged: inventory_merge.Merged, name: str) -> Host:
 def _service(base: Path, name: str, spec: ServiceSpec, var: inventory_merge.Var) -> Service:
     secrets = {
         key: _secret(base, ref, var, (name, key), f"{name}.{key}")
-        for key in ("password", "api_key", "token")
+        for key in ("password", "api_key", "token", "totp_secret")
         if (ref := getattr(spec, key)) is not None
     }
     return Service(name, spec.url.rstrip("/"), spec.timeout, spec.verify_tls, spec.username, **secrets)

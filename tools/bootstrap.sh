@@ -13,6 +13,7 @@ apt_packages=(
   caddy shellcheck systemd  # systemd: `systemd-analyze verify` of the orion role's units (no PID 1 needed)
   docker.io debootstrap wireguard-go wireguard-tools nftables tcpdump
   restic borgbackup smartmontools
+  chromium-headless-shell  # the lab test's browser (lab/tests/browser.py): Playwright cannot fetch its own here
 )
 
 log() { printf '\033[1mbootstrap:\033[0m %s\n' "$*"; }

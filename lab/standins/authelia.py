@@ -9,25 +9,37 @@ the session's level meets the policy), https://www.authelia.com/configuration/se
 matched in order on ``domain`` and ``networks``, the first match's ``policy`` (bypass, one_factor, two_factor,
 deny) applies, else ``default_policy``; network names from ``definitions.network``) and Authelia's OpenAPI spec
 https://github.com/authelia/authelia/blob/master/api/openapi.yml (``GET /api/health`` -> ``{"status":"OK"}``,
-``GET /`` the portal's page, ``POST /api/firstfactor``, ``GET /api/state`` -> ``{"status":"OK","data":
-{"username","authentication_level"}}``).
+``GET /`` the portal's page, ``POST /api/firstfactor``, ``POST /api/secondfactor/totp`` with ``{"token"}`` ->
+``{"status":"OK"}`` (401 ``KO`` on a wrong code), ``GET /api/state`` -> ``{"status":"OK","data":{"username",
+"authentication_level"}}``). Both factors' bodies may carry ``targetURL``: the answer's ``data.redirect`` is it when
+it is safe (https, under the cookie domain) and the session's level then meets its policy, as Authelia answers.
 
-Users: ``$AUTHELIA_USER`` with password ``$AUTHELIA_PASSWORD`` (or ``_FILE``); the stand-in has no second factor,
-so its sessions stay at level 1 (one factor). Sessions live in memory; the cookie is ``authelia_session`` as in
-Authelia's default ``session.name``. The configuration is ``$STANDIN_DATA/configuration.yml`` when present (an
-edit made on the node), else ``$AUTHELIA_CONFIG`` (the stack's file), read at start as Authelia reads it; without
-one, any session passes (one factor everywhere).
+Users: ``$AUTHELIA_USER`` with password ``$AUTHELIA_PASSWORD`` (or ``_FILE``) and, when ``$AUTHELIA_TOTP_SECRET``
+(or ``_FILE``, base32) is set, a TOTP second factor (RFC 6238: SHA1, 6 digits, 30 s, ±1 step as Authelia's
+default ``skew``); without it, sessions stay at level 1. The portal page is a minimal stand-in form (not Authelia's
+React app) that a headless browser fills. Sessions live in memory; the cookie is ``authelia_session`` as in
+Authelia's default ``session.name``, set for the configuration's ``session.cookies[].domain`` (``Secure``) when the
+request's host is under it, so that the browser sends it to the protected hosts; host-only otherwise (127.0.0.1).
+
+The configuration is ``$STANDIN_DATA/configuration.yml`` when present (an edit made on the node), else
+``$AUTHELIA_CONFIG`` (the stack's file), read at start as Authelia reads it; without one, any session passes (one
+factor everywhere).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import ipaddress
 import os
 import secrets
+import struct
 import threading
+import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from standin import App, Request, Response, json_response, secret
 
@@ -89,12 +101,85 @@ def _domain(pattern: str, host: str) -> bool:
     return pattern == host or (pattern.startswith("*.") and host.endswith(pattern[1:]))
 
 
+def totp(secret_b32: str, at: float, step: int = 0) -> str:
+    """RFC 6238's code (HMAC-SHA1, 6 digits, 30 s period) at time ``at``, ``step`` periods away."""
+    key = base64.b32decode(secret_b32.upper().replace(" ", "") + "=" * (-len(secret_b32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // 30) + step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**6:06d}"
+
+
+def totp_valid(secret_b32: str, token: str, at: float) -> bool:
+    """Whether ``token`` is the code of the period at ``at`` or of the one just before or after it."""
+    return any(hmac.compare_digest(totp(secret_b32, at, step), token) for step in (-1, 0, 1))
+
+
+def cookie_domains(config: dict[str, Any], portal: str) -> list[str]:
+    """Authelia's ``session.cookies[].domain``; without them, the portal's parent domain."""
+    cookies = (config.get("session") or {}).get("cookies") or []
+    domains = [str(c["domain"]) for c in cookies if isinstance(c, dict) and c.get("domain")]
+    return domains or [(urlsplit(portal).hostname or "").partition(".")[2]]
+
+
+def _under(host: str, domain: str) -> bool:
+    return bool(domain) and (host == domain or host.endswith("." + domain))
+
+
+def session_cookie(sid: str, host: str, domains: list[str]) -> str:
+    """The Set-Cookie value: for the cookie domain (Secure) when ``host`` is under it, else host-only."""
+    cookie = f"{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"
+    domain = next((d for d in domains if _under(host.split(":")[0].lower(), d)), None)
+    return f"{cookie}; Domain={domain}; Secure" if domain else cookie
+
+
+def safe_redirect(target: str, domains: list[str]) -> bool:
+    """Authelia redirects after login only to https URLs under a cookie domain (no open redirect)."""
+    parts = urlsplit(target)
+    return parts.scheme == "https" and any(_under((parts.hostname or "").lower(), d) for d in domains)
+
+
+PORTAL_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Login - Authelia (lab stand-in)</title>
+<style>body{font-family:sans-serif;max-width:22em;margin:4em auto}
+label,input,button{display:block;width:100%;box-sizing:border-box;margin:.3em 0}
+#status{min-height:1.5em;font-weight:bold}</style></head>
+<body><h1>Sign in</h1><p>authelia-standin: the Orion lab's stand-in for Authelia's portal, not Authelia.</p>
+<form id="login"><label>Username <input id="username" name="username" autocomplete="username" required></label>
+<label>Password <input id="password" name="password" type="password" autocomplete="current-password" required>
+</label><label>One-time code <input id="token" name="token" inputmode="numeric" autocomplete="one-time-code"
+maxlength="6"></label><button id="sign-in" type="submit">Sign in</button></form><p id="status"></p>
+<script>
+const form = document.getElementById("login"), out = document.getElementById("status");
+const targetURL = new URLSearchParams(location.search).get("rd") || undefined;
+async function post(path, body) {
+  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                               body: JSON.stringify({...body, targetURL})});
+  return r.json().catch(() => ({status: "KO", message: r.status + " " + r.statusText}));
+}
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  out.textContent = "";
+  let answer = await post("/api/firstfactor", {username: form.username.value, password: form.password.value,
+                                               keepMeLoggedIn: false});
+  const code = form.token.value.trim();
+  if (answer.status === "OK" && code) answer = await post("/api/secondfactor/totp", {token: code});
+  if (answer.status !== "OK") { out.textContent = answer.message || "Authentication failed"; return; }
+  if (answer.data && answer.data.redirect) location.assign(answer.data.redirect);
+  else out.textContent = "logged in" + (targetURL ? ", but this session may not open " + targetURL : "");
+});
+</script></body></html>
+"""
+
+
 def build(product: str) -> App:
     app = App("authelia-standin")
     user = os.environ.get("AUTHELIA_USER", "orion")
     password = secret("AUTHELIA_PASSWORD")
+    totp_secret = secret("AUTHELIA_TOTP_SECRET")
     portal = os.environ.get("AUTHELIA_URL", "https://auth.jarvis-hub.tech")
-    access = AccessControl(load_config())
+    config = load_config()
+    access = AccessControl(config)
+    domains = cookie_domains(config, portal)
     sessions: dict[str, tuple[str, int]] = {}
     lock = threading.Lock()
 
@@ -102,10 +187,20 @@ def build(product: str) -> App:
         with lock:
             return sessions.get(req.cookie(COOKIE) or "", ("", 0))
 
+    def client(req: Request) -> str:
+        return (req.headers.get("X-Forwarded-For") or req.client).split(",")[0].strip()
+
+    def redirect(req: Request, body: dict[str, Any], level: int) -> dict[str, Any]:
+        """``{"redirect": targetURL}`` when it is safe and ``level`` meets its policy, else nothing."""
+        target = str(body.get("targetURL") or "")
+        if not safe_redirect(target, domains):
+            return {}
+        policy = access.policy((urlsplit(target).hostname or "").lower(), client(req))
+        return {"redirect": target} if level >= LEVELS.get(policy, 3) else {}
+
     @app.route("GET", "/")
     def portal_page(_: Request) -> Response:  # the login portal's single page (auth.<domain>, Caddy's bypass)
-        page = b"<!DOCTYPE html><html><head><title>Login - Authelia</title></head><body>authelia-standin</body></html>"
-        return Response(200, page, {"Content-Type": "text/html; charset=utf-8"})
+        return Response(200, PORTAL_PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
     @app.route("GET", "/api/health")
     def health(_: Request) -> Response:
@@ -119,8 +214,22 @@ def build(product: str) -> App:
         sid = secrets.token_urlsafe(24)
         with lock:
             sessions[sid] = (user, 1)
-        cookie = f"{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"
-        return json_response({"status": "OK"}, headers={"Set-Cookie": cookie})
+        cookie = session_cookie(sid, req.headers.get("Host") or "", domains)
+        answer = {"status": "OK", **({"data": data} if (data := redirect(req, body, 1)) else {})}
+        return json_response(answer, headers={"Set-Cookie": cookie})
+
+    @app.route("POST", "/api/secondfactor/totp")
+    def secondfactor_totp(req: Request) -> Response:
+        sid = req.cookie(COOKIE) or ""
+        who, level = session(req)
+        if level < 1:
+            return json_response({"status": "KO", "message": "Forbidden"}, 403)
+        body = req.json() or {}
+        if not totp_secret or not totp_valid(totp_secret, str(body.get("token", "")), time.time()):
+            return json_response({"status": "KO", "message": "Authentication failed, please retry later."}, 401)
+        with lock:
+            sessions[sid] = (who, 2)
+        return json_response({"status": "OK", **({"data": data} if (data := redirect(req, body, 2)) else {})})
 
     @app.route("GET", "/api/state")
     def state(req: Request) -> Response:
@@ -132,8 +241,7 @@ def build(product: str) -> App:
     def forward_auth(req: Request) -> Response:
         who, level = session(req)
         host = req.headers.get("X-Forwarded-Host", "")
-        client = (req.headers.get("X-Forwarded-For") or req.client).split(",")[0].strip()
-        policy = access.policy(host.split(":")[0], client)
+        policy = access.policy(host.split(":")[0], client(req))
         if policy == "deny":
             return Response(403, b"403 Forbidden", {"Content-Type": "text/plain; charset=utf-8"})
         if level >= LEVELS.get(policy, 2):

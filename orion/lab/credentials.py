@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +19,7 @@ SECRETS = {
     "gluetun_api_key": lambda: secrets.token_urlsafe(24),
     "grafana_admin_password": lambda: secrets.token_urlsafe(18),
     "authelia_password": lambda: secrets.token_urlsafe(18),
+    "authelia_totp_secret": lambda: base64.b32encode(secrets.token_bytes(20)).decode(),  # 32 base32 chars
     "telegram_bot_token": lambda: f"{secrets.randbelow(9 * 10**9) + 10**9}:AA{secrets.token_urlsafe(33)[:33]}",
     "uptime_kuma_api_key": lambda: f"uk1_{secrets.token_urlsafe(32)}",
     "pihole_password": lambda: secrets.token_urlsafe(18),

@@ -7,7 +7,7 @@ DOMAIN = "jarvis-hub.tech"
 PUBLIC = frozenset({f"jellyfin.{DOMAIN}", f"grafana.{DOMAIN}", f"orion.{DOMAIN}"})
 #: Services that never face the Internet (seed: PROXY-05), by compose service or host name; and data stores.
 DEEP = frozenset({"radarr", "sonarr", "prowlarr", "qbittorrent", "gluetun", "prometheus", "loki", "alertmanager",
-                  "redis", "pihole", "uptime-kuma", "status"})  # fmt: skip
+                  "redis", "pihole", "uptime-kuma", "status", "orion-status"})  # fmt: skip
 DATABASE_HINTS = ("db", "postgres", "mariadb", "mysql", "mongo")
 
 

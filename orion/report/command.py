@@ -36,7 +36,7 @@ def since_of(value: str | None, now: datetime | None = None) -> str:
     return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _prefs(inventory: Path | None, lang: str | None, say_err: Say) -> prefs.Prefs:
+def prefs_for(inventory: Path | None, lang: str | None, say_err: Say) -> prefs.Prefs:
     found, why = prefs.load(inventory)
     if why and inventory is not None:
         say_err(f"orion: the inventory could not be read ({why}); reports use their defaults")
@@ -53,7 +53,7 @@ def history(
     """Print each requirement's history since `since`: where it stands, its incidents and time to fix, what
     remediation did, and its escalations."""
     where = state_mod.locate(state)
-    chosen = _prefs(inventory, lang, lambda m: print(m, file=sys.stderr))
+    chosen = prefs_for(inventory, lang, lambda m: print(m, file=sys.stderr))
     start = since_of(since)
     t = render.Words(chosen.lang)
     summaries = history_view.summarise(where, chosen.thresholds, req=req, since=start)
@@ -104,7 +104,7 @@ def report(
     if body is None:
         raise Refused(f"no run record {runs.path_of(where, run)}: run `orion check` first")
     inv = inventory or (Path(body["inventory"]) if body.get("inventory") else None)
-    chosen = _prefs(inv if inv is None or inv.exists() else None, lang, say_err)
+    chosen = prefs_for(inv if inv is None or inv.exists() else None, lang, say_err)
     path = page.write(where, body, lang=chosen.lang, thresholds=chosen.thresholds)
     say_err(f"orion: report page {path}")
     if fmt == "md":
@@ -126,7 +126,7 @@ def weekly(lang: str | None, fmt: str, inventory: Path | None, state: Path | Non
     if fmt not in render.FORMATS:
         raise Refused(f"--format {fmt!r}: expected text, html or md")
     where = state_mod.state_dir(state)
-    chosen = _prefs(inventory, lang, say_err)
+    chosen = prefs_for(inventory, lang, say_err)
     try:
         inv = inventory_mod.load(inventory)
     except ConfigError as exc:
