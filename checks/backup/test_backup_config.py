@@ -13,6 +13,7 @@ import pytest
 
 from orion.expect import expect_none, expect_that
 from orion.probes.backup_config import BackupConfig
+from orion.probes.desired import role_defaults
 
 pytestmark = [pytest.mark.static, pytest.mark.daily, pytest.mark.on("synapse")]
 CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?(,\d+(-\d+)?)*)(/\d+)?$")
@@ -72,6 +73,20 @@ def test_the_restic_service_mounts_the_system_config_sources(stack):
     targets = {str(v).split(":")[1] for v in restic.volumes if isinstance(v, str) and v.count(":") >= 1}
     wanted = ["/source/etc/cortex", "/source/etc/synapse", "/source/orion-repo", "/source/hdd"]
     expect_none([t for t in wanted if t not in targets], "the restic service does not mount these sources",
+                where=restic.where("volumes"))  # fmt: skip
+
+
+@pytest.mark.req("BACKUP-04")
+def test_cortex_mirrors_its_etc_where_the_job_reads_it(stack):
+    """Cortex's /etc reaches synapse's job through the HDD: provisioning mirrors it into the folder the job mounts."""
+    restic = stack.service("restic")
+    mounted = next((str(v).split(":")[0] for v in restic.volumes
+                    if isinstance(v, str) and str(v).split(":")[1:2] == ["/source/etc/cortex"]), "")  # fmt: skip
+    mirror = str(role_defaults("maintenance").get("maintenance_etc_mirror_dir") or "")
+    under_hdd = mirror.partition("}}")[2] or mirror
+    expect_that(bool(under_hdd) and mounted.endswith(under_hdd),
+                "the restic job does not mount the folder where cortex mirrors its /etc", observed=mounted or "unset",
+                expected=f"...{under_hdd or '/backups/etc/cortex'} (maintenance_etc_mirror_dir: {mirror or 'unset'})",
                 where=restic.where("volumes"))  # fmt: skip
 
 

@@ -24,7 +24,8 @@ from orion.evidence_audit import missing_evidence
 
 #: Faults that, as in real life, may break more than their own requirement: a stopped container is MAINT-04's
 #: business too (and a stopped Jellyfin is MEDIA-01's and MEDIA-03's), Gluetun turns unhealthy (MAINT-04) while
-#: its tunnel is down, and media cannot be on an HDD that is not mounted (MEDIA-05). Heal must clear these too.
+#: its tunnel is down, and media cannot be on an HDD that is not mounted (MEDIA-05, MEDIA-01). Heal must clear these
+#: too.
 #: The BACKUP checks read the jobs' metrics from Prometheus, and BACKUP-07 reads the repositories BACKUP-03 and
 #: BACKUP-06's faults cut off or damage.
 BACKUP_METRICS = {"BACKUP-01", "BACKUP-02", "BACKUP-03", "MAINT-02"}
@@ -32,7 +33,7 @@ ALSO_RED = {
     "MON-01.node-exporter-down": {"MAINT-04", *BACKUP_METRICS},
     "MON-01.job-removed": BACKUP_METRICS,
     "TORR-01.tunnel-down": {"MAINT-04"},
-    "INFRA-01.hdd-unmounted": {"MEDIA-05"},
+    "INFRA-01.hdd-unmounted": {"MEDIA-05", "MEDIA-01"},  # the media libraries live on the HDD
     "MEDIA-05.hdd-full": {"BACKUP-03"},  # the repository's disk is near capacity too
     "MAINT-04.container-exited": {"MEDIA-01", "MEDIA-03"},  # the stopped container is Jellyfin
     "BACKUP-03.offsite-unreachable": {"BACKUP-07"},
@@ -41,11 +42,16 @@ ALSO_RED = {
     "PROXY-05.deep-in-tunnel": {"PROXY-03"},  # a deep host in the tunnel: the public set is not exact either
     "LLM-02.webui-unprotected": {"SEC-06"},
     "LLM-02.webui-unhealthy": {"MAINT-04"},
+    "LLM-03.bot-stopped": {"MAINT-04"},
+    "LLM-05.loki-down": {"MAINT-04", "MON-02"},  # no log reaches a stopped Loki
+    "MON-02.shipper-stopped": {"MAINT-04"},
+    # Prometheus is what the metric checks read: they cannot be green while it is stopped.
+    "LLM-04.prometheus-down": {"MAINT-04", "MON-01", "MON-04", "MON-05", "MEDIA-03", "TORR-04", *BACKUP_METRICS},
 }
 
 
 #: Faults that break something many checks stand on: each runs in a group of its own.
-ALONE = {"INFRA-01.hdd-unmounted", "MEDIA-05.hdd-full", "TORR-01.tunnel-down"}
+ALONE = {"INFRA-01.hdd-unmounted", "MEDIA-05.hdd-full", "TORR-01.tunnel-down", "LLM-04.prometheus-down"}
 #: Faults per group: enough to keep `make test` short, few enough that a slow fault does not hold many others.
 GROUP_SIZE = 12
 

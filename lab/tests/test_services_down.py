@@ -34,7 +34,7 @@ OBSERVED_BY = {
     ("cortex", "node-exporter"): ("MON-01",),
     ("synapse", "alertmanager"): ("MON-03",),  # the configuration it loaded, from its API
     ("cortex", "caddy"): ("SEC-06",),  # a visitor without a session, through Caddy
-    ("cortex", "authelia"): ("SEC-06",),  # ...whom Caddy's forward_auth asks Authelia about
+    ("cortex", "authelia"): ("SEC-06", "PROXY-01"),  # ...whom Caddy's forward_auth asks: Caddy answers 502
     ("cortex", "gluetun"): ("TORR-01", "TORR-02"),  # its control server, its killswitch, its namespace
     ("cortex", "qbittorrent"): ("TORR-01", "TORR-02"),  # the egress probes run inside it
 }

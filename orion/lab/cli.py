@@ -83,9 +83,11 @@ def up() -> None:
 
 
 def _provision_once() -> str:
-    """`up` provisions hosts it has not provisioned yet with this provisioning/; `orion lab provision` always runs."""
+    """`up` provisions hosts it has not provisioned yet with this provisioning/ since they last started (the hosts
+    have no systemd: ufw's rules and fail2ban live only as long as the container); `orion lab provision` always
+    runs."""
     stamp = lab_state() / "provisioned.json"
-    current = provisioning.fingerprint()
+    current = provisioning.fingerprint() + status.hosts_started()
     if stamp.exists() and stamp.read_text() == current:
         return "already provisioned with this provisioning/ (`orion lab provision` applies it again)"
     detail = _provision()
@@ -142,10 +144,11 @@ def down(
 
 
 def _remove_data() -> str:
-    """Delete the data the lab's services wrote (appdata, textfiles, HDD images) and the files it rendered (env
-    files, Caddyfile, Alertmanager copy, inventory)."""
+    """Delete the data the lab's services and faults wrote (appdata, textfiles, HDD images, the seeded backup
+    sources, what faults kept aside) and the files it rendered (env files, Caddyfile, Alertmanager copy,
+    inventory)."""
     removed = []
-    for name in ("appdata", "textfile", "hdd", "render", "mnt"):
+    for name in ("appdata", "textfile", "hdd", "render", "mnt", "backup", "faults"):
         path = lab_state() / name
         if path.exists():
             if name == "mnt" and any(hdd.is_mounted(p) for p in [path, *path.glob("*/hdd")]):

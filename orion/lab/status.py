@@ -48,6 +48,12 @@ def hosts() -> list[Host]:
     ]
 
 
+def hosts_started() -> str:
+    """When each host container last started: a restart loses what provisioning started in it."""
+    proc = run(["docker", "inspect", "--format", "{{.Name}} {{.State.StartedAt}}", *HOSTS], check=False)
+    return proc.stdout
+
+
 def services() -> list[Service]:
     """Every container of the lab projects, from ``docker ps`` labels."""
     if not engine_up():

@@ -10,6 +10,10 @@ if [ -f /run/lab/authorized_key ]; then
   install -m 0600 -o orion -g orion /run/lab/authorized_key /home/orion/.ssh/authorized_keys
 fi
 
+# A restarted container keeps its /run, where a booting Pi gets a fresh tmpfs: stale pid files and sockets (such
+# as fail2ban's) would keep daemons from starting again.
+find /run -xdev \( -name '*.pid' -o -type s \) -delete 2>/dev/null || true
+
 service rsyslog start >/dev/null 2>&1 || true
 service cron start >/dev/null
 service ssh start >/dev/null
