@@ -18,7 +18,8 @@ KEYWORDS: dict[str, dict[str, float]] = {
         "nuit": 3, "night": 3, "overnight": 3, "nocturne": 3, "nocturnes": 3, "tourne": 2, "tourner": 2, "ran": 2,
         "run": 1, "runs": 1, "jobs": 1.5, "job": 1.5, "taches": 1.5, "tache": 1.5, "cron": 2, "minuit": 2,
         "passe": 1, "happened": 1.5, "sauvegardes": 1, "sauvegarde": 1, "backups": 1, "backup": 1, "executed": 1.5,
-        "execute": 1, "hier soir": 2, "yesterday": 1, "remediations": 1, "timers": 1.5,
+        "execute": 1, "hier soir": 2, "yesterday": 1, "remediations": 1, "timers": 1.5, "asleep": 3,
+        "sleeping": 3, "dormais": 3, "dormi": 3,
     },
     "swap": {
         "swap": 4, "swappe": 4, "swapper": 4, "swapping": 4, "swaps": 4, "memoire": 2, "memory": 2, "ram": 2,
@@ -29,13 +30,14 @@ KEYWORDS: dict[str, dict[str, float]] = {
         "hdd": 4, "hhd": 4, "disque": 3, "disk": 3, "espace": 2, "space": 2, "dossiers": 2, "dossier": 2,
         "folders": 2, "folder": 2, "stockage": 2, "storage": 2, "place": 1.5, "rempli": 1.5, "full": 1,
         "volumineux": 2, "largest": 1.5, "biggest": 1.5, "gros": 1, "taille": 1.5, "size": 1.5, "occupe": 1.5,
-        "consomme": 0.5, "plein": 1.5, "go": 0.5, "gb": 0.5, "tb": 0.5, "to": 0,
+        "consomme": 0.5, "plein": 1.5, "go": 0.5, "gb": 0.5, "tb": 0.5, "to": 0, "repertoires": 2, "repertoire": 2,
+        "directories": 2, "directory": 2, "hard drive": 3, "drive": 2, "filling": 1.5,
     },
     "media": {
         "regarder": 3, "watch": 3, "voir": 1, "film": 2, "films": 2, "movie": 2, "movies": 2, "serie": 2,
         "series": 2, "episode": 2, "episodes": 2, "shows": 2, "show": 1, "jellyfin": 3, "media": 2, "medias": 2,
         "ce soir": 1.5, "tonight": 1.5, "nouveau": 1, "nouveautes": 2, "new": 1, "unwatched": 3, "vu": 1, "seen": 1,
-        "mater": 2, "visionner": 3,
+        "mater": 2, "visionner": 3, "multimedia": 2,
     },
     "status": {
         "status": 3, "statut": 3, "etat": 3, "state": 1, "sante": 2, "health": 2, "healthy": 2, "ca va": 2,
@@ -47,7 +49,7 @@ MARGIN = 1.0
 
 EN_WORDS = {"what", "why", "is", "the", "which", "how", "does", "on", "my", "to", "using", "most", "ran", "last",
             "night", "tonight", "watch", "space", "disk", "there", "anything", "did", "are", "in", "of", "uses",
-            "swapping", "show", "me", "taking", "up"}  # fmt: skip
+            "swapping", "show", "me", "taking", "up", "i", "have", "any", "not", "was", "while", "should"}  # fmt: skip
 FR_WORDS = {"qu", "est", "ce", "quoi", "pourquoi", "le", "la", "les", "sur", "cette", "nuit", "a", "j", "ai",
             "regarder", "soir", "qui", "plus", "de", "du", "des", "il", "y", "que", "mon", "ma", "quels",
             "quelles", "prend", "tourne", "disque", "ca", "va", "t"}  # fmt: skip
