@@ -15,7 +15,7 @@ if [ -n "$owner" ] && [ "$owner" != "$state" ]; then
 fi
 
 cd "$root" || exit 2
-ORION_STATE_DIR="$state" "$py" -m pytest -p no:cacheprovider lab/tests -q -s
+ORION_STATE_DIR="$state" "$py" -m pytest -p no:cacheprovider lab/tests -q -s --durations=0 --durations-min=20
 rc=$?
 if ORION_STATE_DIR="$state" "$orion" lab down --purge; then
   rm -rf "$state"

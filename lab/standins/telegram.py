@@ -148,7 +148,9 @@ def build(product: str) -> App:
     lock = threading.Lock()
     sent_at: dict[str, list[float]] = {}
     updates: list[dict[str, Any]] = []
-    counter = {"message_id": len(read_jsonl(log)), "update_id": 100000}
+    # Telegram's update IDs only ever grow: a bot keeps its offset across an API outage. Updates live in memory
+    # here, so a restarted stand-in numbers them from the clock, past any offset a running bot still holds.
+    counter = {"message_id": len(read_jsonl(log)), "update_id": int(time.time())}
     fail: dict[str, Any] = {}
     limits = {"min_interval_s": 0.0}
     bot = {"id": 7000000001, "is_bot": True, "first_name": "Orion", "username": "orion_lab_bot"}

@@ -35,7 +35,9 @@ ALSO_RED = {
     "TORR-01.tunnel-down": {"MAINT-04"},
     "INFRA-01.hdd-unmounted": {"MEDIA-05", "MEDIA-01"},  # the media libraries live on the HDD
     "MEDIA-05.hdd-full": {"BACKUP-03"},  # the repository's disk is near capacity too
-    "MAINT-04.container-exited": {"MEDIA-01", "MEDIA-03"},  # the stopped container is Jellyfin
+    # The stopped container is Jellyfin; behind a route that lost Authelia it is also Caddy's 502 for PROXY-01/04
+    # and SEC-06, which would hide their own Jellyfin faults: they never share a group with it.
+    "MAINT-04.container-exited": {"MEDIA-01", "MEDIA-03", "SEC-06", "PROXY-01", "PROXY-04"},
     "BACKUP-03.offsite-unreachable": {"BACKUP-07"},
     "BACKUP-03.offsite-password-replaced": {"BACKUP-07"},
     "BACKUP-06.data-flipped": {"BACKUP-07"},
