@@ -25,7 +25,7 @@ lint:
 	@shellcheck -x tools/*.sh tools/pre-push lab/bin/*.sh lab/faults/* $(filter-out $(REMEDIATIONS_PY),$(REMEDIATIONS))
 
 unit:
-	@$(PYTEST) tests_unit -q -n 2 --dist loadgroup
+	@$(PYTEST) tests_unit -q
 
 gate:
 	@$(ORION) gate

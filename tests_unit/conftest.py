@@ -80,11 +80,3 @@ def _heal(rig: LocalRig) -> None:
 
 def _which(binary: str) -> bool:
     return shutil.which(binary) is not None or Path("/usr/sbin", binary).exists()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist (`make unit` runs `-n 2 --dist loadgroup`), every test of the local rig goes to one worker: the
-    rig's daemons listen on fixed ports, so two workers would each try to start their own."""
-    for item in items:
-        if "rig" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("rig"))
