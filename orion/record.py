@@ -78,13 +78,14 @@ def write(state: Path, record: RunRecord, *, latest: bool = True) -> Path:
     runs.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record.as_dict(), indent=2, ensure_ascii=False) + "\n"
     path = runs / f"{record.run_id}.json"
-    _atomic_write(path, text)
+    write_atomic(path, text)
     if latest:
-        _atomic_write(runs / "latest.json", text)
+        write_atomic(runs / "latest.json", text)
     return path
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """A temporary file beside `path`, renamed over it (0640): readers see the old text or the new, never half."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
