@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from orion.inventory import Host, Service
+from orion.outcomes import CannotObserve
 from orion.probes import caddyadmin, delivery, prometheus, tls
 from orion.probes.caddyfile import Caddyfile
 from orion.probes.http import ServiceClient
@@ -169,6 +170,39 @@ def test_alertmanager_telegram_counters_sum_the_telegram_integration_only():
     )
     client = _client(lambda request: httpx.Response(200, text=text), "alertmanager")
     assert delivery.telegram_counters(client) == (3.0, 1.0)
+
+
+ROUTED_CONFIG = """\
+route: {receiver: telegram-warning}
+receivers:
+  - name: telegram-warning
+    telegram_configs: [{chat_id: 1}]
+  - name: blackhole
+"""
+
+
+@pytest.mark.parametrize(("routed", "away"), [(["telegram-warning"], []), (["blackhole"], ["blackhole"]),
+                                             (["blackhole", "telegram-warning"], []), ([], [])])  # fmt: skip
+def test_a_test_alert_routed_only_to_receivers_without_telegram_is_named_at_once(routed, away):
+    alert = delivery.DeliveryAlert("critical")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/status":
+            return httpx.Response(200, json={"config": {"original": ROUTED_CONFIG}})
+        assert alert.name in request.url.params["filter"]
+        return httpx.Response(200, json=[{"labels": {}, "receivers": [{"name": n} for n in routed]}])
+
+    assert delivery.receivers_without_telegram(_client(answer, "alertmanager"), alert) == away
+
+
+def test_an_unreadable_running_configuration_cannot_be_observed():
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/status":
+            return httpx.Response(200, json={"config": {"original": "receivers: [unclosed"}})
+        return httpx.Response(200, json=[{"receivers": [{"name": "blackhole"}]}])
+
+    with pytest.raises(CannotObserve, match="running configuration"):
+        delivery.receivers_without_telegram(_client(answer, "alertmanager"), delivery.DeliveryAlert("critical"))
 
 
 def test_each_test_alert_is_a_group_of_its_own():

@@ -1,5 +1,8 @@
-"""MEDIA-03, live: the running Prometheus probes Jellyfin (blackbox `probe_success`) and has the HDD's
-disk-space alert loaded and evaluating."""
+"""MEDIA-03, live: the running Prometheus probes Jellyfin's health (blackbox `probe_success`) and has the HDD's
+disk-space alert loaded and evaluating.
+
+Only the health probe counts: the probe through Caddy expects Authelia's redirect, so a dropped forward_auth fails
+it while Jellyfin is fine (that is SEC-06's red, not MEDIA-03's)."""
 
 import pytest
 
@@ -10,6 +13,7 @@ pytestmark = [pytest.mark.req("MEDIA-03"), pytest.mark.critical, pytest.mark.liv
 
 #: The HDD's space is MEDIA-05's requirement: its alert rules carry that label.
 HDD_SPACE = "MEDIA-05"
+HEALTH_PROBE = 'probe_success{job="blackbox-http",service="jellyfin"}'
 
 
 def _data(client, path: str, **params):
@@ -20,10 +24,10 @@ def _data(client, path: str, **params):
 
 
 def test_prometheus_probes_jellyfin_successfully(http):
-    found = _data(http("prometheus"), "/api/v1/query", query='probe_success{service="jellyfin"}')["result"]
+    found = _data(http("prometheus"), "/api/v1/query", query=HEALTH_PROBE)["result"]
     values = {r["metric"].get("instance", "?"): r["value"][1] for r in found}
     expect_that(bool(values), "Prometheus does not probe Jellyfin", observed=values,
-                expected='probe_success{service="jellyfin"} series')  # fmt: skip
+                expected=f"{HEALTH_PROBE} series")  # fmt: skip
     expect_none({i: "probe failed" for i, v in values.items() if v != "1"}, "Prometheus's probes of Jellyfin fail")
 
 

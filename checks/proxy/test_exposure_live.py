@@ -1,7 +1,9 @@
 """PROXY-05, live: from the Internet (the tunnel's edge, asked with each host name of the Caddyfile), no deep
 service answers: the tunnel's catch-all 404, or Caddy's `private_only` 403, or no connection at all. From the LAN
 (Caddy's LAN address) each of them answers, through Authelia. A deep service added to the tunnel, or a route that
-lost `private_only`, shows here. In the lab the edge is cloudflared's stand-in on lab_wan, the lab's internet."""
+lost `private_only`, shows here; so does a host name that only the tunnel knows (a rule added in Cloudflare's
+dashboard, straight to a service's port): whatever answers it from the Internet is not one of the public services.
+In the lab the edge is cloudflared's stand-in on lab_wan, the lab's internet."""
 
 import pytest
 
@@ -10,7 +12,7 @@ from orion.expect import At, expect_none
 from orion.outcomes import CannotObserve, SubjectDown
 from orion.probes.caddyfile import Caddyfile
 from orion.probes.compose import Stack
-from orion.probes.exposure import is_deep
+from orion.probes.exposure import PUBLIC, is_deep
 from orion.probes.forwardauth import protected, turned_away, what_was_served
 
 pytestmark = [pytest.mark.req("PROXY-05"), pytest.mark.daily, pytest.mark.live, pytest.mark.on("cortex")]
@@ -36,8 +38,10 @@ def _routed(cloudflared):
 
 def test_no_deep_service_answers_from_the_internet(node, http):
     edge, routed = http("tunnel-edge"), _routed(http("cloudflared"))
+    deep = _deep_hosts(node)
+    tunnel_only = [(h, "the tunnel's running ingress") for h in sorted(routed - PUBLIC - {h for h, _ in deep})]
     answered = []
-    for host, where in _deep_hosts(node):
+    for host, where in deep + tunnel_only:
         try:
             response = edge.get("/", headers={"Host": host, "Accept": "text/html"}, auth_expected=False)
         except SubjectDown as down:

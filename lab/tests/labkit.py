@@ -67,12 +67,17 @@ def until(state: Path, req: str | None, *, want_red: bool, everything: bool = Fa
 
 
 def until_all(state: Path, reqs: set[str], *, want_red: bool) -> dict:
-    """Run every live check until each of `reqs` is red (want_red) or each is wholly green, or SETTLE_S
-    passes; the last record."""
-    deadline = time.monotonic() + SETTLE_S
+    """Run the checks of `reqs` until each is red (want_red) or each is wholly green, or SETTLE_S passes. Red, the
+    record returned is of one more run of every live check (so that the caller sees what else turned red); green,
+    the last run of `reqs`'s checks (what else is green is the next group's, and the last test's, to prove)."""
+    started = time.monotonic()
+    only = [a for req in sorted(reqs) for a in ("--req", req)]
     while True:
-        record = checks(state)
-        done = reqs <= red(record) if want_red else not any(unwell(record, req) for req in reqs)
-        if done or time.monotonic() > deadline:
-            return record
+        record = checks(state, *only)
+        waiting = reqs - red(record) if want_red else {req for req in reqs if unwell(record, req)}
+        elapsed = time.monotonic() - started
+        print(f"  {'red' if want_red else 'green'} after {elapsed:.0f} s: waiting for {sorted(waiting) or 'nothing'}",
+              flush=True)  # fmt: skip
+        if not waiting or elapsed > SETTLE_S:
+            return checks(state) if want_red else record
         time.sleep(3)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import docker
 import pytest
-from labkit import checks, outcomes, until, unwell
+from labkit import checks, outcomes, until_all, unwell
 
 from orion.evidence_audit import missing_evidence
 
@@ -96,8 +96,8 @@ def start_again(engine: docker.DockerClient, stopped: list) -> None:
 def test_a_stopped_service_fails_its_own_requirement_and_never_errors(lab, engine, tmp_path, group):
     services = GROUPS[group]
     reqs = sorted({req for s in services for req in OBSERVED_BY[s]})
-    before = until(tmp_path, None, want_red=False)
-    assert not any(unwell(before, req) for req in reqs), f"not green before stopping {group}: {unwell(before)}"
+    before = until_all(tmp_path, set(reqs), want_red=False)
+    assert not unwell(before), f"not green before stopping {group}: {unwell(before)}"
     stopped = [container(engine, *s) for s in services]
     try:
         for c in stopped:
@@ -111,6 +111,5 @@ def test_a_stopped_service_fails_its_own_requirement_and_never_errors(lab, engin
         errors = {nodeid: unwell(record, req)[nodeid] for nodeid, outcome in seen.items() if outcome == "error"}
         assert not errors, f"{group} stopped: {req} has checks in error, not failed: {json.dumps(errors, indent=1)}"
     assert not (bare := missing_evidence(record)), f"{group} stopped: failures without evidence: {bare}"
-    after = until(tmp_path, None, want_red=False)
-    still = {req: unwell(after, req) for req in [*reqs, "MAINT-04"] if unwell(after, req)}
-    assert not still, f"not green again after starting {group}: {json.dumps(still, indent=1)}"
+    after = until_all(tmp_path, {*reqs, "MAINT-04"}, want_red=False)
+    assert not unwell(after), f"not green again after starting {group}: {json.dumps(unwell(after), indent=1)}"

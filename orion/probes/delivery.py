@@ -5,6 +5,10 @@ stand-in (it records every message: `GET /_standin/messages`), the message itsel
 Alertmanager's own counters say whether its Telegram integration sent (`alertmanager_notifications_total` grew)
 without failing (`alertmanager_notifications_failed_total` did not).
 
+A test alert that Alertmanager routes only to receivers without a Telegram integration (a blackhole) cannot arrive:
+that shows at once in its receivers (`GET /api/v2/alerts`, against the running configuration of
+`GET /api/v2/status`), so the check need not wait out its delivery time to say so.
+
 Each test alert has an alertname of its own (`OrionDeliveryTest-<nonce>`): routes group by alertname, so it makes
 a new group that waits only the route's group_wait, never the group_interval of an earlier test.
 """
@@ -17,6 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+import yaml
 
 from orion.outcomes import CannotObserve
 from orion.probes.http import ServiceClient
@@ -58,6 +64,18 @@ def send(alertmanager: ServiceClient, alert: DeliveryAlert, lasts: timedelta = t
 def resolve(alertmanager: ServiceClient, alert: DeliveryAlert) -> None:
     """Resolve `alert` at once (its endsAt now), so that it does not linger."""
     alertmanager.request("POST", "/api/v2/alerts", json=alert.payload(datetime.now(UTC)))
+
+
+def receivers_without_telegram(alertmanager: ServiceClient, alert: DeliveryAlert) -> list[str]:
+    """The receivers Alertmanager routed `alert` to, when none of them has a Telegram integration; else []."""
+    found = alertmanager.json("/api/v2/alerts", params={"filter": f'alertname="{alert.name}"'})
+    routed = sorted({str(r.get("name")) for a in found if isinstance(a, dict) for r in a.get("receivers") or []})
+    try:
+        config = yaml.safe_load(alertmanager.json("/api/v2/status")["config"]["original"]) or {}
+    except (KeyError, TypeError, yaml.YAMLError):
+        raise CannotObserve("alertmanager: GET /api/v2/status holds no readable running configuration") from None
+    telegram = {r.get("name") for r in config.get("receivers") or [] if r.get("telegram_configs")}
+    return routed if routed and not telegram & set(routed) else []
 
 
 def telegram_texts(telegram: ServiceClient) -> list[str] | None:
