@@ -3,7 +3,9 @@ service answers: the tunnel's catch-all 404, or Caddy's `private_only` 403, or n
 (Caddy's LAN address) each of them answers, through Authelia. A deep service added to the tunnel, or a route that
 lost `private_only`, shows here; so does a host name that only the tunnel knows (a rule added in Cloudflare's
 dashboard, straight to a service's port): whatever answers it from the Internet is not one of the public services.
-In the lab the edge is cloudflared's stand-in on lab_wan, the lab's internet."""
+In the lab the edge is cloudflared's stand-in on lab_wan, the lab's internet. And no running deep service, of the
+stack or started by hand, publishes a port on every interface: that port answers on whatever address the node has,
+a global IPv6 one included, where no NAT stands in the way."""
 
 import pytest
 
@@ -12,7 +14,8 @@ from orion.expect import At, expect_none
 from orion.outcomes import CannotObserve, SubjectDown
 from orion.probes.caddyfile import Caddyfile
 from orion.probes.compose import Stack
-from orion.probes.exposure import PUBLIC, is_deep
+from orion.probes.docker import SERVICE_LABEL
+from orion.probes.exposure import PUBLIC, deep_name, is_deep, published_everywhere
 from orion.probes.forwardauth import protected, turned_away, what_was_served
 
 pytestmark = [pytest.mark.req("PROXY-05"), pytest.mark.daily, pytest.mark.live, pytest.mark.on("cortex")]
@@ -65,3 +68,12 @@ def test_every_deep_service_answers_from_the_lan(node, http):
         if not turned_away(response, portals):
             silent.append(At(f"{host}: {what_was_served(response)}", where))
     expect_none(silent, "deep services that do not answer the LAN through Authelia")
+
+
+def test_no_running_deep_service_publishes_a_port_on_every_interface(docker_node):
+    published = []
+    for c in docker_node.running():
+        deep = deep_name(c.labels.get(SERVICE_LABEL, ""), c.name, str(c.attrs["Config"].get("Image", "")))
+        if deep and (everywhere := published_everywhere(c.attrs["NetworkSettings"].get("Ports"))):
+            published.append(f"{c.name} ({deep}): {', '.join(everywhere)}")
+    expect_none(published, "deep services whose ports are published on every interface (bind them to the LAN IP)")

@@ -42,6 +42,7 @@ ALSO_RED = {
     "BACKUP-03.offsite-password-replaced": {"BACKUP-07"},
     "BACKUP-06.data-flipped": {"BACKUP-07"},
     "PROXY-05.deep-in-tunnel": {"PROXY-03"},  # a deep host in the tunnel: the public set is not exact either
+    "PROXY-05.tunnel-only-host": {"PROXY-03"},
     "LLM-02.webui-unprotected": {"SEC-06"},
     "LLM-02.webui-unhealthy": {"MAINT-04"},
     "LLM-03.bot-stopped": {"MAINT-04"},

@@ -52,6 +52,18 @@ class DockerNode:
             raise CannotObserve(f"docker {self.endpoint.host}: {exc}") from None
         return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
 
+    def running(self) -> list[Any]:
+        """The running containers of the node's project, and those of no compose project (a `docker run` by hand).
+        In the lab, where both nodes share one engine, the latter are seen from both."""
+        import docker
+
+        evidence.source(f"docker {self.endpoint.host}: running containers of project {self.endpoint.project} or none")
+        try:
+            found = self.client.containers.list(filters={"status": "running"})
+        except docker.errors.DockerException as exc:
+            raise CannotObserve(f"docker {self.endpoint.host}: {exc}") from None
+        return [c for c in found if c.labels.get(PROJECT_LABEL) in (None, self.endpoint.project)]
+
     def container(self, service: str) -> Any | None:
         """The container of compose service `service` on this node, or None when it does not exist."""
         return self.containers().get(service)
