@@ -286,3 +286,55 @@ def test_the_record_summary_counts_remediated_and_the_history_keeps_attempts(lab
 def test_path_of_refuses_a_path_for_a_run_id(tmp_path: Path):
     with pytest.raises(ValueError):
         runs.path_of(tmp_path, "../../etc/passwd")
+
+
+ROLES = """\
+    {id}:
+      req: {req}
+      mode: auto
+      summary: re-apply a role
+      run: role
+      args: [{args}]
+      target: {{node: check, via: ssh}}
+      timeout: {timeout}
+      batch: {batch}
+"""
+SSH_NODE = "checks/security/test_ssh.py::test_password_auth_is_off[orion-cortex]"
+LOGS_NODE = "checks/maintenance/test_log_rotation.py::test_logrotate_is_installed[orion-cortex]"
+SMART_NODE = "checks/maintenance/test_smart.py::test_smartd_runs[orion-cortex]"
+
+
+def test_batch_entries_on_one_host_share_one_call_with_their_args_joined(lab):
+    calls = lab.tmp / "calls"
+    rows = (
+        ("ssh", "SEC-01", "ssh", "5s", "true"),
+        ("logs", "MAINT-01", "maintenance", "9s", "true"),
+        ("smart", "MAINT-03", "maintenance", "5s", "true"),
+        ("alone", "SEC-02", "firewall", "5s", "false"),
+    )
+    entries = "".join(ROLES.format(id=i, req=r, args=a, timeout=t, batch=b) for i, r, a, t, b in rows)
+    script = f'echo "$* | $ORION_ENTRY | $ORION_REQ" >> {calls}; rm -f {lab.fault}\n'
+    ctx = lab.context(entries, {"role": script})
+    body = run_record(lab.state, [check(SSH_NODE, "SEC-01"), check(LOGS_NODE, "MAINT-01"),
+                                  check(SMART_NODE, "MAINT-03"), check(NODEID, "SEC-02")])  # fmt: skip
+    assert flow.remediate(ctx, body) == 0
+    assert calls.read_text().splitlines() == [
+        "ssh maintenance | ssh,logs,smart | SEC-01,MAINT-01,MAINT-03",  # one call, each arg once, catalogue order
+        "firewall | alone | SEC-02",  # not a batch entry: a call of its own
+    ]
+    events = audit.read(lab.state)
+    assert sorted(e["entry"] for e in events) == ["alone", "logs", "smart", "ssh"], "one audit line per entry"
+    assert {e["status"] for e in events} == {"remediated"}
+    assert len({e["action"] for e in events}) == 4
+    statuses = {c["nodeid"]: c["remediation"]["id"] for c in runs.load(lab.state)["checks"]}
+    assert statuses == {SSH_NODE: "ssh", LOGS_NODE: "logs", SMART_NODE: "smart", NODEID: "alone"}
+
+
+def test_batch_entries_on_different_hosts_make_one_call_per_host(lab):
+    calls = lab.tmp / "calls"
+    ctx = lab.context(ROLES.format(id="ssh", req="SEC-01", args="ssh", timeout="5s", batch="true"),
+                      {"role": f'echo "$ORION_HOST $*" >> {calls}; rm -f {lab.fault}\n'})  # fmt: skip
+    synapse = SSH_NODE.replace("orion-cortex", "orion-synapse")
+    body = run_record(lab.state, [check(SSH_NODE, "SEC-01"), check(synapse, "SEC-01", host="orion-synapse")])
+    assert flow.remediate(ctx, body) == 0
+    assert sorted(calls.read_text().splitlines()) == ["orion-cortex ssh", "orion-synapse ssh"]

@@ -2,9 +2,9 @@
 # `make lab-test`: the lab's tests, on a lab of their own state dir (so every run proves that the lab follows
 # ORION_STATE_DIR), which is purged afterwards. One lab runs per Docker engine: a lab left up by `make demo` (or
 # under any other state dir) is brought down first; its images stay cached.
-# With --with-unit (`make test`), the engine's unit tests run while the lab comes up: they need no lab, and the
-# lab's start is mostly waiting on containers and SSH. Their output is printed once both are done; a failure of
-# either fails the run, and the lab's tests run anyway.
+# With --with-unit (`make test`), the engine's unit tests run while the lab comes up and its tests run: they need
+# no lab, and both mostly wait (on containers, SSH, subprocesses). Their output is printed once the lab's tests are
+# done; a failure of either fails the run, and the lab's tests run anyway.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 py="$root/.venv/bin/python"
@@ -25,12 +25,14 @@ if [ "${1:-}" = "--with-unit" ]; then
   unit=$!
   echo "lab-test: unit tests running meanwhile (pid $unit), bringing the lab up"
   ORION_STATE_DIR="$state" "$orion" lab up || rc=1
+fi
+ORION_STATE_DIR="$state" "$py" -m pytest -p no:cacheprovider lab/tests -q -s --durations=0 --durations-min=20 || rc=1
+if [ -n "${unit:-}" ]; then
   wait "$unit" || rc=1
   echo "lab-test: unit tests:"
   cat "$log"
   rm -f "$log"
 fi
-ORION_STATE_DIR="$state" "$py" -m pytest -p no:cacheprovider lab/tests -q -s --durations=0 --durations-min=20 || rc=1
 if ORION_STATE_DIR="$state" "$orion" lab down --purge; then
   rm -rf "$state"
 else

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from labkit import LIVE, orion, red, until, until_all, unwell
+from labkit import LIVE, apply, orion, red, until, until_all, unwell, workers
 
 from orion.remediate import audit
 from orion.remediate import catalog as catalog_mod
@@ -64,7 +64,9 @@ def docker(*args: str) -> subprocess.CompletedProcess[str]:
 def remediate(state: Path, *args: str, catalog: Path | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     """`orion check --remediate` on the live checks: the process and its run record."""
     where = ["--remediations", str(catalog)] if catalog else []
-    run = orion("check", "--state-dir", str(state), "-m", LIVE, "--remediate", *where, *args, timeout=1200)
+    run = orion(
+        "check", "--state-dir", str(state), "-m", LIVE, "--remediate", *where, *workers(args), *args, timeout=1200
+    )
     assert run.returncode in (0, 1, 3), run.stdout[-3000:] + run.stderr[-3000:]
     return run, json.loads((state / "runs" / "latest.json").read_text())
 
@@ -90,9 +92,9 @@ def heal(state: Path, *faults: str) -> None:
     """Undo faults and holds, then wait until the lab is wholly green again."""
     for hold in (state / "holds").glob("*") if (state / "holds").exists() else ():
         hold.unlink()
-    for fault in faults:
-        healed = orion("lab", "heal", fault)
-        assert healed.returncode == 0, healed.stdout + healed.stderr
+    failed = {fault: done.stdout + done.stderr for fault, done in apply("heal", list(faults)).items()
+              if done.returncode != 0}  # fmt: skip
+    assert not failed, failed
 
 
 def assert_green(state: Path, *reqs: str) -> None:
@@ -104,9 +106,8 @@ def assert_green(state: Path, *reqs: str) -> None:
 def test_auto_faults_and_faults_by_hand_are_remediated_and_green_in_one_run(lab, tmp_path):
     by_hand = ("SEC-01", "MAINT-04")
     try:
-        for fault in TOGETHER:
-            broke = orion("lab", "fault", fault)
-            assert broke.returncode == 0, broke.stdout + broke.stderr
+        broke = {fault: done for fault, done in apply("fault", list(TOGETHER)).items() if done.returncode != 0}
+        assert not broke, {fault: done.stdout + done.stderr for fault, done in broke.items()}
         sshd_by_hand("orion-synapse", "PasswordAuthentication yes")
         assert docker("stop", "--time", "5", BY_HAND_STOPPED).returncode == 0
         until(tmp_path, "MON-01", want_red=True)  # Prometheus has scraped the stopped exporter

@@ -91,6 +91,7 @@ class Entry(BaseModel):
     backoff: Backoff = Backoff()
     timeout: Duration = Field(120.0, gt=0, le=3600)
     settle: Duration = Field(0.0, le=600, description="how long its checks may take to turn green after it ran")
+    batch: bool = Field(False, description="share one call with other batch entries of its executable on a host")
 
     @model_validator(mode="after")
     def _consistent(self) -> Entry:

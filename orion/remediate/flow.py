@@ -62,8 +62,9 @@ def remediate(ctx: Context, body: dict[str, Any]) -> int:
     actions = _plan(ctx, todo)
     db = policy.connect(ctx.state)
     try:
-        for action in actions:
-            _decide_and_run(ctx, db, body.get("run_id"), action)
+        allowed = [a for a in actions if _decide(ctx, db, body.get("run_id"), a)]
+        for batch in batches(allowed):
+            _run(ctx, batch)
         attempted = [a for a in actions if a.result is not None]
         if attempted:
             _recheck(ctx, db, attempted)
@@ -90,7 +91,8 @@ def approve(ctx: Context, action_id: str) -> int:
     db = policy.connect(ctx.state)
     try:
         action.attempts = policy.decide(db, action.entry, item.host).attempts + 1
-        _run(ctx, action, approved=True)
+        action.approved = True
+        _run(ctx, [action])
         _recheck(ctx, db, [action])
     finally:
         db.close()
@@ -172,7 +174,8 @@ def _targets(ctx: Context, entry: Entry, check: dict[str, Any], siblings: list[d
 # --- deciding and running --------------------------------------------------------------------------
 
 
-def _decide_and_run(ctx: Context, db: Any, run_id: str | None, action: Action) -> None:
+def _decide(ctx: Context, db: Any, run_id: str | None, action: Action) -> bool:
+    """Whether `action` runs now; otherwise why not, in the action and the audit log."""
     entry, host = action.entry, action.host.name
     decision = policy.decide(db, entry, host)
     action.attempts = decision.attempts
@@ -186,35 +189,57 @@ def _decide_and_run(ctx: Context, db: Any, run_id: str | None, action: Action) -
             ctx.say(f"orion: {entry.id} on {host}: {decision.reason}")
         elif not ctx.dry_run:
             audit.write(ctx.state, {**event, "status": "skipped", "reason": decision.reason})
-        return
+        return False
     if missing := _missing_secrets(ctx, action):
         action.reason = f"the inventory has no secret {', '.join(missing)}"
         if not ctx.dry_run:
             audit.write(ctx.state, {**event, "status": "skipped", "reason": action.reason})
-        return
+        return False
     argv = [str(ctx.catalog.executable(entry)), *entry.args]
     if ctx.dry_run:
         action.reason = f"dry-run: would run {' '.join(argv)} on {host} (timeout {entry.timeout:g} s)"
         ctx.say(f"orion: {entry.id}: {action.reason}")
-        return
+        return False
     if entry.mode is Mode.CONFIRM:
         item = pending.add(ctx.state, entry.id, host, run_id, [c["nodeid"] for c in action.checks])
         action.reason = f"confirm: waiting for a person: orion remediate --approve {item.id}"
         audit.write(ctx.state, {**event, "action": item.id, "status": "pending", "reason": entry.reason})
         ctx.say(f"orion: {entry.id} on {host}: {entry.summary}; {action.reason}")
-        return
+        return False
     action.attempts += 1
-    _run(ctx, action)
+    return True
 
 
-def _run(ctx: Context, action: Action, approved: bool = False) -> None:
-    entry = action.entry
-    argv = [str(ctx.catalog.executable(entry)), *entry.args]
-    ctx.say(f"orion: {entry.id} on {action.host.name}: {entry.summary} ({' '.join(argv)})")
-    action.result = process.run(argv, _env(ctx, action), entry.timeout, ctx.catalog.directory)
-    for line in action.result.output_tail.splitlines()[-5:]:
+def batches(actions: list[Action]) -> list[list[Action]]:
+    """The calls to make, in order: one per action, except that actions of `batch` entries running the same
+    executable on the same host share one call, at the place of the first (one Ansible run for every role that
+    drifted on a host, instead of one per role, each gathering facts again)."""
+    out: list[list[Action]] = []
+    for action in actions:
+        entry = action.entry
+        same = next((b for b in out if entry.batch and b[0].entry.batch and b[0].entry.run == entry.run
+                     and b[0].entry.target == entry.target and b[0].host.name == action.host.name), None)  # fmt: skip
+        if same is None:
+            out.append([action])
+        else:
+            same.append(action)
+    return out
+
+
+def _run(ctx: Context, batch: list[Action]) -> None:
+    """One call for the actions of `batch` (one, unless their entries are `batch`): their args joined, the
+    longest of their timeouts; its result stands for each."""
+    first = batch[0]
+    args = list(dict.fromkeys(arg for a in batch for arg in a.entry.args))
+    argv = [str(ctx.catalog.executable(first.entry)), *args]
+    ids = ", ".join(a.entry.id for a in batch)
+    ctx.say(f"orion: {ids} on {first.host.name}: {'; '.join(a.entry.summary for a in batch)} ({' '.join(argv)})")
+    timeout = max(a.entry.timeout for a in batch)
+    result = process.run(argv, _env(ctx, batch), timeout, ctx.catalog.directory)
+    for line in result.output_tail.splitlines()[-5:]:
         ctx.say(f"  {line}")
-    action.approved = approved
+    for action in batch:
+        action.result = result
 
 
 def _recheck(ctx: Context, db: Any, attempted: list[Action]) -> None:
@@ -271,17 +296,19 @@ def _secret(ctx: Context, host: Host, name: str) -> str | None:
     return None
 
 
-def _env(ctx: Context, action: Action) -> dict[str, str]:
-    """The script's whole environment: a PATH, the target, its connection details, and its named secrets."""
-    host, entry = action.host, action.entry
+def _env(ctx: Context, batch: list[Action]) -> dict[str, str]:
+    """The script's whole environment: a PATH, the target, its connection details, and its named secrets (of
+    every action of the batch, which share an executable, a target and a host)."""
+    first = batch[0]
+    host, entry = first.host, first.entry
     holds = ctx.state / "holds"
     holds.mkdir(exist_ok=True)
     env = {
         **process.base_env(),
-        "ORION_ACTION": action.id,
-        "ORION_ENTRY": entry.id,
-        "ORION_REQ": entry.req,
-        "ORION_CHECK": "\n".join(c["nodeid"] for c in action.checks),
+        "ORION_ACTION": ",".join(a.id for a in batch),
+        "ORION_ENTRY": ",".join(a.entry.id for a in batch),
+        "ORION_REQ": ",".join(dict.fromkeys(a.entry.req for a in batch)),
+        "ORION_CHECK": "\n".join(dict.fromkeys(c["nodeid"] for a in batch for c in a.checks)),
         "ORION_HOST": host.name,
         "ORION_NODE": host.node,
         "ORION_INVENTORY": str(ctx.inventory.path),
@@ -297,7 +324,7 @@ def _env(ctx: Context, action: Action) -> dict[str, str]:
                 "ORION_KNOWN_HOSTS": str(ctx.state / "known_hosts")}  # fmt: skip
         if host.key_file is not None:
             env["ORION_SSH_KEY"] = str(host.key_file)
-    for name in entry.secrets:
+    for name in dict.fromkeys(n for a in batch for n in a.entry.secrets):
         value = _secret(ctx, host, name)
         if value is not None:
             redact.register(value)
