@@ -58,6 +58,7 @@ AUTHELIA = "cortex/authelia/configuration.yml"
 PROMETHEUS, ALERTMANAGER = "synapse/prometheus/prometheus.yml", "synapse/alertmanager/alertmanager.yml"
 DATA = "      - ${HDD_PATH:-/mnt/hdd}/data:/data\n"
 TORRENT, EXPOSURE, CADDY = "torrent/test_vpn_confinement.py", "proxy/test_exposure.py", "proxy/test_caddy.py"
+QBT_EXPORTER = "torrent/test_torrent_exporter.py"
 HARDENING, COMPOSE = "security/test_container_hardening.py", "infra/test_compose_stacks.py"
 MEDIA, MONITORING = "media/test_media_layout.py", "monitoring/test_monitoring_config.py"
 ALERTING = "monitoring/test_alerting_config.py"
@@ -99,6 +100,14 @@ MUTATIONS = [
     Mutation("killswitch-off", "TORR-02", CORTEX, "      HTTP_CONTROL_SERVER_ADDRESS:",
              "      FIREWALL: \"off\"\n      HTTP_CONTROL_SERVER_ADDRESS:", TORRENT),
     Mutation("openvpn-instead-of-wireguard", "TORR-01", CORTEX, "VPN_TYPE: wireguard", "VPN_TYPE: openvpn", TORRENT),
+    Mutation("qbittorrent-exporter-not-run", "TORR-04", CORTEX,
+             '    entrypoint: ["python3", "/opt/orion/qbittorrent-textfile.py"]\n', "", QBT_EXPORTER, line=False),
+    Mutation("qbittorrent-exporter-writes-elsewhere", "TORR-04", CORTEX,
+             "      - ${TEXTFILE_DIR:-/var/lib/node_exporter/textfile_collector}:/textfile\n    healthcheck:\n"
+             "      <<: *hc\n      # qbittorrent.prom",
+             "      - /var/lib/qbittorrent-metrics:/textfile\n    healthcheck:\n"
+             "      <<: *hc\n      # qbittorrent.prom",
+             QBT_EXPORTER, line=False),
     Mutation("torrenting-port-mismatch", "TORR-03", CORTEX, "TORRENTING_PORT: ${QBT_TORRENTING_PORT:?}",
              'TORRENTING_PORT: "6881"', TORRENT),
     Mutation("qbittorrent-not-bound-to-tun0", "TORR-02", "cortex/qbittorrent/qBittorrent.conf",

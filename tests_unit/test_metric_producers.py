@@ -37,12 +37,14 @@ EXPORTERS = {
 #: Series Prometheus makes itself, whatever it scrapes.
 PROMETHEUS_OWN = {"up", "ALERTS", "ALERTS_FOR_STATE"}
 #: Textfile collectors the project installs (node-exporter's `node` job exports what they write). A name counts
-#: when the script writes a sample of it (`name{…}`, `name $value`) or its `# TYPE` line.
+#: when the script writes a sample of it (`name{…}`, `name $value`) or its `# TYPE` line, or (a Python writer)
+#: names it as a string.
 TEXTFILE_WRITERS = [
     PROJECT_ROOT / "stacks/synapse/restic/backup.sh",
     PROJECT_ROOT / "provisioning/roles/maintenance/files/orion-open-ports",
     PROJECT_ROOT / "provisioning/roles/maintenance/files/orion-smartmon",
     PROJECT_ROOT / "orion/report/metrics.py",  # Orion's own results, after every `orion check`
+    PROJECT_ROOT / "stacks/cortex/qbittorrent/qbittorrent-textfile.py",  # the stack's qbittorrent-exporter
 ]
 #: Read before their producer exists, and why. Never under `absent()`: that would fire until the producer comes.
 PENDING: dict[str, str] = {}
@@ -113,7 +115,8 @@ def producer(name: str) -> str | None:
         if name.startswith(prefix):
             return f"job {job}" if job in scrape_jobs() else None
     for writer in TEXTFILE_WRITERS:
-        if re.search(rf"# TYPE {re.escape(name)} |(?<![\w.]){re.escape(name)}(?:\{{|\s+\$)", writer.read_text()):
+        named = re.escape(name)
+        if re.search(rf"# TYPE {named} |(?<![\w.]){named}(?:\{{|\s+\$)|[\"']{named}[\"']", writer.read_text()):
             return f"textfile {writer.name}"
     return None
 

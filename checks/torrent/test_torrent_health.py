@@ -1,8 +1,9 @@
 """TORR-04, live: qBittorrent's transfer and torrents are exported to Prometheus, and no torrent is errored or
 stalled for long.
 
-The exporter is a textfile writer beside qBittorrent (`qbittorrent.prom` in node-exporter's textfile directory of
-the node, refreshed every 15 s; see lab/images/qbittorrent/qbittorrent-textfile.py): its series must be in
+The exporter is the stack's qbittorrent-exporter service, a textfile writer in qBittorrent's namespace
+(`qbittorrent.prom` in the node's node-exporter textfile directory, refreshed every 15 s; see
+stacks/cortex/qbittorrent/qbittorrent-textfile.py): its series must be in
 Prometheus and fresh. Errored (`error`, `missingFiles`: files deleted or the disk gone) and long-stalled
 downloads are read from qBittorrent itself, the authority on its torrents."""
 

@@ -239,3 +239,21 @@ def test_two_runs_started_together_run_nothing_twice(lab, tmp_path):
     finally:
         docker("start", stopped)
     assert_green(tmp_path, "MAINT-04")
+
+
+def test_the_torrent_remediations_set_the_listen_port_and_clean_imported_downloads(lab, tmp_path):
+    """TORR-03's set-listen-port and MAINT-05's clean-downloads, each on its own fault, in one run of their checks
+    (apart from the auto run above, where restarting the gateway restarts qBittorrent, which resets its port)."""
+    faults = ("TORR-03.listen-port-changed", "MAINT-05.cleanup-missed")
+    try:
+        broke = {fault: done for fault, done in apply("fault", list(faults)).items() if done.returncode != 0}
+        assert not broke, {fault: done.stdout + done.stderr for fault, done in broke.items()}
+        run, record = remediate(tmp_path, "--req", "TORR-03", "--req", "MAINT-05")
+        statuses = {r["id"]: r["status"] for r in remediations(record).values()}
+        assert statuses == {"set-listen-port": "remediated", "clean-downloads": "remediated"}, run.stdout[-3000:]
+        assert run.returncode == 0, run.stdout[-3000:]
+        said = "\n".join(e.get("output_tail", "") for e in attempts(tmp_path))
+        assert "now on" in said, f"set-listen-port changed no port: {said}"
+    finally:
+        heal(tmp_path, *faults)
+    assert_green(tmp_path, "TORR-03", "MAINT-05")

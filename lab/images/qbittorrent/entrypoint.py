@@ -6,14 +6,13 @@ first start from ``/defaults/qBittorrent.conf`` when the stack mounts one, and t
 ``$TORRENTING_PORT`` at every start (qBittorrent 4.5 has no ``--torrenting-port``). Lab adaptations, also at
 every start: the WebUI password from ``$QBT_PASSWORD`` (or ``_FILE``) as a PBKDF2 hash, and the bound
 interface from ``$QBT_INTERFACE`` (the lab's tunnel is ``wg-gluetun``, production's ``tun0``).
-When ``$TEXTFILE_DIR`` is a directory, the metrics exporter (qbittorrent-textfile, TORR-04) runs beside it.
+The metrics exporter (TORR-04) is the stack's own service, qbittorrent-exporter, not part of this image.
 """
 
 import base64
 import hashlib
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -75,11 +74,6 @@ def main() -> None:
     if password:
         text = set_key(text, "Preferences", "WebUI\\Password_PBKDF2", password_hash(password))
     CONF.write_text(text)
-    textfile = os.environ.get("TEXTFILE_DIR", "/textfile")
-    if Path(textfile).is_dir():
-        subprocess.Popen(
-            ["/usr/local/bin/qbittorrent-textfile", "--dir", textfile, "--url", f"http://127.0.0.1:{webui_port}"]
-        )
     argv = ["qbittorrent-nox", f"--webui-port={webui_port}"]
     os.execvp(argv[0], argv + sys.argv[1:])
 

@@ -41,7 +41,7 @@ QUERIES: dict[str, str] = {
     "backup_age": "time() - orion_backup_last_success_timestamp_seconds",
     "backup_exit": "orion_backup_last_exit_code",
     "targets_down": "up == 0",
-    # qBittorrent's textfile exporter (lab/images/qbittorrent/qbittorrent-textfile.py in the lab).
+    # qBittorrent's textfile exporter (the stack's qbittorrent-exporter: stacks/cortex/qbittorrent/).
     "torrent_up": "qbittorrent_up",
     "torrent_connection": "qbittorrent_connection_status == 1",
     "torrent_counts": '{__name__=~"qbittorrent_torrents|qbittorrent_torrents_active|qbittorrent_torrents_errored"}',

@@ -3,8 +3,9 @@
 (``/api/v2/transfer/info``, ``/api/v2/torrents/info``, ``/api/v2/app/preferences``) and write
 ``<dir>/qbittorrent.prom`` atomically (a temporary file, then a rename: node-exporter reads only ``*.prom``).
 
-Runs beside qBittorrent, in its container (the linuxserver image runs such a script from ``/custom-services.d``);
-needs only python3. Metrics:
+Runs as the stack's ``qbittorrent-exporter`` service (stacks/cortex/compose.yml), in Gluetun's network namespace
+as qBittorrent is, so the WebUI is on 127.0.0.1; needs only python3 (the lab runs it with its qBittorrent image's).
+Metrics:
 
     qbittorrent_up                                      1 when the API answered this round, else 0
     qbittorrent_connection_status{status}               1 for the current one (connected|firewalled|disconnected)
