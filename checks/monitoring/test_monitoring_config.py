@@ -5,13 +5,12 @@ import pytest
 
 from orion.expect import expect_contains, expect_none, expect_that
 from orion.probes import grafana, located
-from orion.probes.composespec import mounts
+from orion.probes.composespec import mounts, textfile_directory
 from orion.probes.prometheus import PrometheusConfig, monitoring_dir
 
 pytestmark = [pytest.mark.static, pytest.mark.daily]
 
 LOKI_PUSH = "/loki/api/v1/push"
-TEXTFILE_FLAG = "--collector.textfile.directory="
 
 
 def _expect_scraped(stack, job: str):
@@ -62,8 +61,7 @@ def test_the_node_ships_its_journal(stack):
 @pytest.mark.req("MON-06")
 def test_node_exporter_reads_the_smart_textfile_directory(stack):
     exporter = stack.service("node-exporter")
-    flags = [str(a) for a in exporter.get("command") or [] if str(a).startswith(TEXTFILE_FLAG)]
-    directory = flags[0].removeprefix(TEXTFILE_FLAG) if flags else ""
+    directory = textfile_directory(exporter)
     mounted = any(m.target == directory for m in mounts(exporter))
     expect_that(bool(directory) and mounted, "node-exporter reads no mounted textfile directory, where the SMART "
                 "metrics land", observed={"directory": directory or None, "mounted": mounted},

@@ -5,12 +5,11 @@ reads, so that its series reach Prometheus."""
 import pytest
 
 from orion.expect import expect, expect_that
-from orion.probes.composespec import mounts
+from orion.probes.composespec import mounts, textfile_directory
 
 pytestmark = [pytest.mark.static, pytest.mark.daily, pytest.mark.req("TORR-04")]
 
 SCRIPT = "qbittorrent-textfile.py"
-TEXTFILE_FLAG = "--collector.textfile.directory="
 
 
 def _argv(service) -> list[str]:
@@ -43,9 +42,7 @@ def test_the_qbittorrent_exporter_writes_where_node_exporter_reads(stack):
     argv = _argv(exporter)
     written = argv[argv.index("--dir") + 1] if "--dir" in argv[:-1] else None
     reader = stack.service("node-exporter")
-    flags = [str(a).removeprefix(TEXTFILE_FLAG) for a in reader.get("command") or []
-             if str(a).startswith(TEXTFILE_FLAG)]  # fmt: skip
-    ours, theirs = _source_of(exporter, written or ""), _source_of(reader, flags[0] if flags else "")
+    ours, theirs = _source_of(exporter, written or ""), _source_of(reader, textfile_directory(reader))
     expect_that(ours is not None and ours == theirs, "qBittorrent's exporter does not write into node-exporter's "
                 "textfile directory", observed={"exporter": ours, "node-exporter": theirs},
                 expected="the same host directory, mounted in both", where=exporter.where("volumes"))  # fmt: skip

@@ -88,6 +88,15 @@ def mounts(service: ComposeService) -> list[Mount]:
     return [_mount(spec, service.where("volumes", i)) for i, spec in enumerate(service.volumes)]
 
 
+TEXTFILE_FLAG = "--collector.textfile.directory="
+
+
+def textfile_directory(service: ComposeService) -> str:
+    """The directory node-exporter's textfile collector reads, from the service's command; "" when unset."""
+    flags = [str(a) for a in service.get("command") or [] if str(a).startswith(TEXTFILE_FLAG)]
+    return flags[0].removeprefix(TEXTFILE_FLAG) if flags else ""
+
+
 def _mount(spec: Any, where: str) -> Mount:
     if isinstance(spec, dict):
         source, target = str(spec.get("source", "")), str(spec.get("target", ""))
