@@ -338,3 +338,23 @@ def test_batch_entries_on_different_hosts_make_one_call_per_host(lab):
     body = run_record(lab.state, [check(SSH_NODE, "SEC-01"), check(synapse, "SEC-01", host="orion-synapse")])
     assert flow.remediate(ctx, body) == 0
     assert sorted(calls.read_text().splitlines()) == ["orion-cortex ssh", "orion-synapse ssh"]
+
+
+def test_calls_for_different_hosts_run_side_by_side_and_one_hosts_in_catalogue_order(lab):
+    """Each host's script waits (5 s at most) for the other host's to have started: only side by side can both
+    see it. On cortex, the second entry runs after the first is done."""
+    calls, seen = lab.tmp / "calls", lab.tmp / "seen"
+    seen.mkdir()
+    wait_for_other = (f'touch {seen}/"$ORION_HOST"; i=0; while [ "$(ls {seen} | wc -l)" -lt 2 ] && [ $i -lt 50 ]; '
+                      f'do sleep 0.1; i=$((i+1)); done; [ "$(ls {seen} | wc -l)" -eq 2 ] || exit 1\n'
+                      f'echo "$ORION_HOST $ORION_ENTRY" >> {calls}; rm -f {lab.fault}\n')  # fmt: skip
+    entries = "".join(ROLES.format(id=i, req=r, args=a, timeout="9s", batch="false")
+                      for i, r, a in (("first", "SEC-01", "ssh"), ("second", "MAINT-01", "maintenance")))  # fmt: skip
+    ctx = lab.context(entries, {"role": wait_for_other})
+    synapse = SSH_NODE.replace("orion-cortex", "orion-synapse")
+    body = run_record(lab.state, [check(SSH_NODE, "SEC-01"), check(synapse, "SEC-01", host="orion-synapse"),
+                                  check(LOGS_NODE, "MAINT-01")])  # fmt: skip
+    assert flow.remediate(ctx, body) == 0
+    lines = calls.read_text().splitlines()
+    assert sorted(lines) == ["orion-cortex first", "orion-cortex second", "orion-synapse first"]
+    assert lines.index("orion-cortex first") < lines.index("orion-cortex second")

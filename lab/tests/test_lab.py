@@ -53,7 +53,9 @@ ALSO_RED = {
 }
 
 
-#: Faults that break something many checks stand on: each runs in a group of its own.
+#: Faults that break something many checks stand on: they never share a group with the others. Two of them share
+#: one when they touch neither a requirement nor a container in common (the HDD full and the tunnel down; the HDD
+#: unmounted and Prometheus stopped): what each breaks besides its own is in ALSO_RED, so neither hides the other.
 ALONE = {"INFRA-01.hdd-unmounted", "MEDIA-05.hdd-full", "TORR-01.tunnel-down", "LLM-04.prometheus-down"}
 #: Faults per group: enough to keep `make test` short, few enough that a slow fault does not hold many others.
 GROUP_SIZE = 12
@@ -61,14 +63,15 @@ GROUP_SIZE = 12
 
 def group(faults: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     """Faults in groups that are broken together and checked in one run: a group never holds two faults that
-    touch the same requirement (its own, or one in ALSO_RED), so each requirement's red has one cause."""
+    touch the same requirement (its own, or one in ALSO_RED), so each requirement's red has one cause; the
+    ALONE faults share a group only with each other, and only when they act on different containers."""
     groups: list[list[tuple[str, str]]] = []
     for req, fault in faults:
         touched = {req} | ALSO_RED.get(fault, set())
-        home = None
-        if fault not in ALONE:
-            home = next((g for g in groups if len(g) < GROUP_SIZE and not touched & _touched(g)
-                         and not ALONE & {f for _, f in g}), None)  # fmt: skip
+        alone = fault in ALONE
+        home = next((g for g in groups if len(g) < GROUP_SIZE and not touched & _touched(g)
+                     and all((f in ALONE) == alone for _, f in g)
+                     and not (alone and touches(fault) & {t for _, f in g for t in touches(f)})), None)  # fmt: skip
         if home is None:
             groups.append(home := [])
         home.append((req, fault))

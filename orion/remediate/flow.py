@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,8 +64,7 @@ def remediate(ctx: Context, body: dict[str, Any]) -> int:
     db = policy.connect(ctx.state)
     try:
         allowed = [a for a in actions if _decide(ctx, db, body.get("run_id"), a)]
-        for batch in batches(allowed):
-            _run(ctx, batch)
+        _run_all(ctx, batches(allowed))
         attempted = [a for a in actions if a.result is not None]
         if attempted:
             _recheck(ctx, db, attempted)
@@ -226,18 +226,40 @@ def batches(actions: list[Action]) -> list[list[Action]]:
     return out
 
 
-def _run(ctx: Context, batch: list[Action]) -> None:
+def _run_all(ctx: Context, calls: list[list[Action]]) -> None:
+    """Make the calls: a host's one after another, in the catalogue's order (TORR-02's failing-closed stop comes
+    before anything else on its node); different hosts' side by side, as they act on different machines."""
+    per_host: dict[str, list[tuple[list[Action], dict[str, str]]]] = {}
+    for batch in calls:  # each env here, not in a thread: building it registers secrets for redaction
+        per_host.setdefault(batch[0].host.name, []).append((batch, _env(ctx, batch)))
+
+    def host_calls(mine: list[tuple[list[Action], dict[str, str]]]) -> None:
+        for batch, env in mine:
+            _run(ctx, batch, env)
+
+    if len(per_host) <= 1:
+        for mine in per_host.values():
+            host_calls(mine)
+        return
+    with ThreadPoolExecutor(max_workers=len(per_host)) as pool:
+        list(pool.map(host_calls, per_host.values()))
+
+
+def _run(ctx: Context, batch: list[Action], env: dict[str, str] | None = None) -> None:
     """One call for the actions of `batch` (one, unless their entries are `batch`): their args joined, the
     longest of their timeouts; its result stands for each."""
     first = batch[0]
     args = list(dict.fromkeys(arg for a in batch for arg in a.entry.args))
     argv = [str(ctx.catalog.executable(first.entry)), *args]
     ids = ", ".join(a.entry.id for a in batch)
-    ctx.say(f"orion: {ids} on {first.host.name}: {'; '.join(a.entry.summary for a in batch)} ({' '.join(argv)})")
+    host = first.host.name
+    ctx.say(f"orion: {ids} on {host}: {'; '.join(a.entry.summary for a in batch)} ({' '.join(argv)})")
     timeout = max(a.entry.timeout for a in batch)
-    result = process.run(argv, _env(ctx, batch), timeout, ctx.catalog.directory)
-    for line in result.output_tail.splitlines()[-5:]:
-        ctx.say(f"  {line}")
+    result = process.run(argv, env or _env(ctx, batch), timeout, ctx.catalog.directory)
+    lines = result.output_tail.splitlines()[-5:]
+    how = "killed at its timeout" if result.timed_out else f"exit {result.exit_code}"
+    ctx.say("\n".join([f"orion: {ids} on {host}: {how} after {result.duration_s:.0f} s",
+                       *(f"  [{host}] {line}" for line in lines)]))  # fmt: skip
     for action in batch:
         action.result = result
 
