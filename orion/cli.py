@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -347,6 +348,8 @@ def serve_cmd(
     except OSError as exc:
         raise fail(f"cannot listen on {listen}: {exc.strerror or exc}") from None
     _err(f"orion serve: http://{listen}/ for {', '.join(map(str, networks))}; state {where}")
+    # In a container it is PID 1, where SIGTERM has no default action: `docker stop` would wait for SIGKILL
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -22,6 +22,7 @@ import contextlib
 import http.cookiejar
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -119,6 +120,8 @@ def main() -> None:
     parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('WEBUI_PORT', '8080')}")
     parser.add_argument("--interval", type=float, default=15)
     args = parser.parse_args()
+    # PID 1 of its container: without a handler, SIGTERM is ignored and every `docker stop` waits for SIGKILL
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     api, last_success, started = Api(args.url), previous_success(args.dir), time.monotonic()
     while True:
         try:
