@@ -86,6 +86,7 @@ GROUPS = group([(req.id, fault) for req in catalogue.load() for fault in req.fau
 
 
 def test_provisioning_again_changes_nothing(lab):
+    """Run after every other test (conftest.LAST): Ansible finds nothing to change after every fault was healed."""
     again = orion("lab", "provision")
     assert again.returncode == 0, again.stdout + again.stderr
     assert ": 0 changed tasks" in " ".join(again.stdout.split()), again.stdout
