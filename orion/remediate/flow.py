@@ -237,11 +237,7 @@ def _run_all(ctx: Context, calls: list[list[Action]]) -> None:
         for batch, env in mine:
             _run(ctx, batch, env)
 
-    if len(per_host) <= 1:
-        for mine in per_host.values():
-            host_calls(mine)
-        return
-    with ThreadPoolExecutor(max_workers=len(per_host)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(per_host))) as pool:
         list(pool.map(host_calls, per_host.values()))
 
 
