@@ -11,7 +11,17 @@ py="$root/.venv/bin/python"
 orion="$root/.venv/bin/orion"
 state="${ORION_LAB_TEST_STATE:-/tmp/orion-lab-test}"
 
-owner=$("$py" -c 'from orion.lab.owner import running_from; p = running_from(); print(p.parent if p else "")')
+# The engine first: a lab's containers outlive a stopped dockerd (a reboot after `make demo`) and come back with it,
+# so only a running engine can tell whose lab is there. Started under this run's state dir, it stops at the end.
+owner=$(ORION_STATE_DIR="$state" "$py" -c '
+from orion.lab import engine, owner
+from orion.lab.errors import LabError
+try:
+    engine.ensure_engine()
+except LabError as exc:
+    raise SystemExit(f"lab-test: {exc}")
+p = owner.running_from()
+print(p.parent if p else "")') || exit 1
 if [ -n "$owner" ] && [ "$owner" != "$state" ]; then
   echo "lab-test: a lab of $owner is up; bringing it down first (one lab per Docker engine)"
   ORION_STATE_DIR="$owner" "$orion" lab down || exit 1

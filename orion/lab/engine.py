@@ -27,21 +27,35 @@ def engine_up() -> bool:
 
 
 def started_by_lab() -> int | None:
-    """The pid of the dockerd that ``orion lab up`` started, if it is still running."""
+    """The pid of the dockerd that ``orion lab up`` started, if that very process still runs.
+
+    A pid alone is not enough: after a reboot (or a machine restored from a snapshot) the marker outlives its
+    dockerd, and the pid may be any process's, even another dockerd's. The marker also records the process's start
+    time, which a reused pid does not share.
+    """
     try:
-        pid = int(json.loads(_marker().read_text())["pid"])
-    except (OSError, ValueError, KeyError):
+        marker = json.loads(_marker().read_text())
+        pid, started = int(marker["pid"]), marker.get("ticks")
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return pid if _alive(pid) else None
+    ticks = _start_ticks(pid)
+    if ticks is None or started is None or ticks != started:
+        return None
+    return pid
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot; None when it is gone or a zombie (left unreaped by a
+    non-init PID 1)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else int(fields[19])
 
 
 def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie left unreaped by a non-init PID 1 counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return _start_ticks(pid) is not None
 
 
 def ensure_engine() -> str:
@@ -61,7 +75,7 @@ def ensure_engine() -> str:
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    _marker().write_text(json.dumps({"pid": proc.pid, "started": time.time()}))
+    _marker().write_text(json.dumps({"pid": proc.pid, "ticks": _start_ticks(proc.pid), "started": time.time()}))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
