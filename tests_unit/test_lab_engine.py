@@ -1,5 +1,6 @@
 """The lab stops only the dockerd it started: its marker names a process by pid and start time, so a marker that
-outlived its dockerd (a reboot, a machine restored from a snapshot) never names another process."""
+outlived its dockerd (a reboot, a machine restored from a snapshot) never names another process. And what a
+restarted engine leaves wrong, `up` puts right."""
 
 from __future__ import annotations
 
@@ -59,3 +60,27 @@ def test_stopping_with_a_stale_marker_kills_nothing_and_drops_the_marker(
     assert engine.stop_engine() == "engine not started by the lab: left running"
     assert child.poll() is None, "the process that took the pid still runs"
     assert not (state / "lab" / "engine.json").exists()
+
+
+def test_a_container_left_in_a_stale_namespace_is_restarted_into_its_networks(monkeypatch: pytest.MonkeyPatch):
+    """After dockerd restarts, qBittorrent may start before Gluetun and keep a namespace Gluetun no longer has."""
+    from orion.lab import deploy
+
+    rows = "g /gluetun bridge 10\nq /qbittorrent container:g 20\ne /exporter container:g 30\n"
+    namespaces = {10: "net:[1]", 20: "net:[2]", 30: "net:[1]"}
+    calls: list[list[str]] = []
+
+    def run(argv, **_):
+        calls.append(list(argv))
+        return subprocess.CompletedProcess(argv, 0, rows if argv[1] == "inspect" else "", "")
+
+    monkeypatch.setattr(deploy, "run", run)
+    monkeypatch.setattr(deploy, "compose", lambda p, *a, **k: subprocess.CompletedProcess(a, 0, "g\nq\ne\n", ""))
+    monkeypatch.setattr(deploy, "_netns", namespaces.get)
+    assert deploy._rejoin_shared_namespaces(deploy.project("cortex")) == ["qbittorrent"]
+    assert calls[-1][:2] == ["docker", "restart"] and calls[-1][-1] == "qbittorrent"
+
+    namespaces[20] = "net:[1]"
+    calls.clear()
+    assert deploy._rejoin_shared_namespaces(deploy.project("cortex")) == []
+    assert not any(c[1] == "restart" for c in calls)

@@ -69,8 +69,55 @@ def up(p: Project) -> str:
         raise LabError(
             f"project {p.name} did not become healthy: {tail(proc.stderr or proc.stdout, 2)} (see `orion lab status`)"
         )
+    rejoined = _rejoin_shared_namespaces(p)
     count = len(compose(p, "ps", "-q").stdout.split())
-    return f"{count} containers healthy, {guarded} lab bridges guarded"
+    return f"{count} containers healthy, {guarded} lab bridges guarded" + (
+        f", restarted {', '.join(rejoined)} into their network's namespace" if rejoined else ""
+    )
+
+
+def _rejoin_shared_namespaces(p: Project) -> list[str]:
+    """Restart containers that run in another container's network namespace (``network_mode: service:gluetun``)
+    but sit in a stale one.
+
+    When dockerd starts again (a reboot, a killed engine), it restarts qBittorrent and its exporter as it likes:
+    if they start before Gluetun, they keep a namespace Gluetun no longer has, every health check still passes
+    inside it, and nothing reaches them. ``compose up`` sees nothing to change. On the Pis, TORR-01 fails and
+    restart-gateway repairs it; the lab's ``up`` must simply give a working lab.
+    """
+    ids = compose(p, "ps", "-q").stdout.split()
+    if not ids:
+        return []
+    fmt = "{{.Id}} {{.Name}} {{.HostConfig.NetworkMode}} {{.State.Pid}}"
+    rows = [line.split() for line in run(["docker", "inspect", "--format", fmt, *ids]).stdout.splitlines()]
+    netns = {cid: _netns(int(pid)) for cid, _, _, pid in rows}
+    stale = [
+        name.lstrip("/")
+        for _, name, mode, pid in rows
+        if mode.startswith("container:") and _netns(int(pid)) != _target_netns(mode.split(":", 1)[1], netns)
+    ]
+    if stale:
+        run(["docker", "restart", "--time", "10", *stale], what=f"restarting {', '.join(stale)}", timeout=120)
+        proc = compose(
+            p, "up", "-d", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S), timeout=WAIT_TIMEOUT_S + 60, check=False
+        )
+        if proc.returncode:
+            raise LabError(f"project {p.name} did not become healthy after restarting {', '.join(stale)}")
+    return stale
+
+
+def _target_netns(cid: str, known: dict[str, str | None]) -> str | None:
+    if cid in known:
+        return known[cid]
+    pid = run(["docker", "inspect", "--format", "{{.State.Pid}}", cid], check=False).stdout.strip()
+    return _netns(int(pid)) if pid.isdigit() else None
+
+
+def _netns(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net") if pid else None
+    except OSError:
+        return None
 
 
 def down(p: Project) -> str:
