@@ -84,3 +84,24 @@ def test_a_container_left_in_a_stale_namespace_is_restarted_into_its_networks(mo
     calls.clear()
     assert deploy._rejoin_shared_namespaces(deploy.project("cortex")) == []
     assert not any(c[1] == "restart" for c in calls)
+
+
+def test_containers_bound_under_a_freshly_mounted_hdd_are_restarted_onto_it(monkeypatch: pytest.MonkeyPatch):
+    from orion.lab import deploy
+
+    root = Path("/state/lab/mnt")
+    mounts = (
+        "/jellyfin /state/lab/mnt/cortex/hdd/data /state/lab/appdata\n"
+        "/gluetun /state/lab/render\n"
+        "/host /state/lab/mnt/cortex\n"
+    )
+    calls: list[list[str]] = []
+
+    def run(argv, **_):
+        calls.append(list(argv))
+        out = {"ps": "a\n", "inspect": mounts}.get(argv[1], "")
+        return subprocess.CompletedProcess(argv, 0, out, "")
+
+    monkeypatch.setattr(deploy, "run", run)
+    assert deploy.restart_users_of(root) == ["host", "jellyfin"]
+    assert calls[-1][:2] == ["docker", "restart"] and set(calls[-1][-2:]) == {"host", "jellyfin"}

@@ -67,7 +67,7 @@ def up() -> None:
         _step("compose v2", engine.ensure_compose)
         _step("images", _images)
         _step("keys and secrets", _credentials)
-        _step("cortex HDD", lambda: f"ext4 image mounted at {hdd.ensure_mounted('cortex')}")
+        _step("cortex HDD", _hdd)
         _step("rendered files", _render)
         for project in deploy.PROJECTS:
             if not project.available:
@@ -80,6 +80,15 @@ def up() -> None:
     except LabError as exc:
         _fail(exc)
     console.print(f"[bold]lab up[/] in {time.monotonic() - start:.1f} s")
+
+
+def _hdd() -> str:
+    """Mount cortex's HDD; when this mounts it under running containers (dockerd brought them back after a
+    reboot, before the lab could mount it), restart them so that they see the disk, not the folder beneath."""
+    fresh = not hdd.is_mounted(hdd.mountpoint("cortex"))
+    target = hdd.ensure_mounted("cortex")
+    restarted = deploy.restart_users_of(hdd.mount_root()) if fresh else []
+    return f"ext4 image mounted at {target}" + (f"; restarted {', '.join(restarted)} onto it" if restarted else "")
 
 
 def _provision_once() -> str:

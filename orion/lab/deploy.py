@@ -72,7 +72,7 @@ def up(p: Project) -> str:
     rejoined = _rejoin_shared_namespaces(p)
     count = len(compose(p, "ps", "-q").stdout.split())
     return f"{count} containers healthy, {guarded} lab bridges guarded" + (
-        f", restarted {', '.join(rejoined)} into their network's namespace" if rejoined else ""
+        f", restarted {', '.join(rejoined)} (left in a stale network namespace)" if rejoined else ""
     )
 
 
@@ -104,6 +104,30 @@ def _rejoin_shared_namespaces(p: Project) -> list[str]:
         if proc.returncode:
             raise LabError(f"project {p.name} did not become healthy after restarting {', '.join(stale)}")
     return stale
+
+
+def restart_users_of(root: Path) -> list[str]:
+    """Restart the lab's running containers that bind a path under ``root``; return their names.
+
+    For when ``up`` has just mounted the HDD under ``root`` while containers were already running: dockerd brought
+    them back before the lab's mount (a reboot), and each still sees the empty folder beneath it, as a Pi's apps
+    would if they started before their disk. A restart binds the mounted disk.
+    """
+    ids = []
+    for p in PROJECTS:
+        label = f"label=com.docker.compose.project={p.name}"
+        ids += run(["docker", "ps", "-q", "--filter", label]).stdout.split()
+    if not ids:
+        return []
+    names = []
+    fmt = "{{.Name}} {{range .Mounts}}{{.Source}} {{end}}"
+    for line in run(["docker", "inspect", "--format", fmt, *ids]).stdout.splitlines():
+        name, *sources = line.split()
+        if any(Path(src).is_relative_to(root) for src in sources):
+            names.append(name.lstrip("/"))
+    if names:
+        run(["docker", "restart", "--time", "10", *names], what=f"restarting {', '.join(names)}", timeout=300)
+    return sorted(names)
 
 
 def _target_netns(cid: str, known: dict[str, str | None]) -> str | None:
