@@ -62,13 +62,7 @@ def up(p: Project) -> str:
         raise LabError(f"project {p.name}: missing {', '.join(p.missing())}")
     compose(p, "up", "--no-start", "--remove-orphans")
     guarded = guard.ensure_guard()
-    proc = compose(
-        p, "up", "-d", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S), timeout=WAIT_TIMEOUT_S + 60, check=False
-    )
-    if proc.returncode:
-        raise LabError(
-            f"project {p.name} did not become healthy: {tail(proc.stderr or proc.stdout, 2)} (see `orion lab status`)"
-        )
+    _start_and_wait(p)
     rejoined = _rejoin_shared_namespaces(p)
     count = len(compose(p, "ps", "-q").stdout.split())
     return f"{count} containers healthy, {guarded} lab bridges guarded" + (
@@ -93,17 +87,25 @@ def _rejoin_shared_namespaces(p: Project) -> list[str]:
     netns = {cid: _netns(int(pid)) for cid, _, _, pid in rows}
     stale = [
         name.lstrip("/")
-        for _, name, mode, pid in rows
-        if mode.startswith("container:") and _netns(int(pid)) != _target_netns(mode.split(":", 1)[1], netns)
+        for cid, name, mode, _ in rows
+        if mode.startswith("container:") and netns[cid] != _target_netns(mode.split(":", 1)[1], netns)
     ]
     if stale:
         run(["docker", "restart", "--time", "10", *stale], what=f"restarting {', '.join(stale)}", timeout=120)
-        proc = compose(
-            p, "up", "-d", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S), timeout=WAIT_TIMEOUT_S + 60, check=False
-        )
-        if proc.returncode:
-            raise LabError(f"project {p.name} did not become healthy after restarting {', '.join(stale)}")
+        _start_and_wait(p, f" after restarting {', '.join(stale)}")
     return stale
+
+
+def _start_and_wait(p: Project, after: str = "") -> None:
+    """``compose up -d --wait``: start what is not running and wait until every container is healthy."""
+    proc = compose(
+        p, "up", "-d", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_S), timeout=WAIT_TIMEOUT_S + 60, check=False
+    )
+    if proc.returncode:
+        raise LabError(
+            f"project {p.name} did not become healthy{after}: {tail(proc.stderr or proc.stdout, 2)} "
+            "(see `orion lab status`)"
+        )
 
 
 def restart_users_of(root: Path) -> list[str]:

@@ -92,7 +92,7 @@ def approve(ctx: Context, action_id: str) -> int:
     try:
         action.attempts = policy.decide(db, action.entry, item.host).attempts + 1
         action.approved = True
-        _run(ctx, [action])
+        _run(ctx, [action], _env(ctx, [action]))
         _recheck(ctx, db, [action])
     finally:
         db.close()
@@ -241,7 +241,7 @@ def _run_all(ctx: Context, calls: list[list[Action]]) -> None:
         list(pool.map(host_calls, per_host.values()))
 
 
-def _run(ctx: Context, batch: list[Action], env: dict[str, str] | None = None) -> None:
+def _run(ctx: Context, batch: list[Action], env: dict[str, str]) -> None:
     """One call for the actions of `batch` (one, unless their entries are `batch`): their args joined, the
     longest of their timeouts; its result stands for each."""
     first = batch[0]
@@ -251,7 +251,7 @@ def _run(ctx: Context, batch: list[Action], env: dict[str, str] | None = None) -
     host = first.host.name
     ctx.say(f"orion: {ids} on {host}: {'; '.join(a.entry.summary for a in batch)} ({' '.join(argv)})")
     timeout = max(a.entry.timeout for a in batch)
-    result = process.run(argv, env or _env(ctx, batch), timeout, ctx.catalog.directory)
+    result = process.run(argv, env, timeout, ctx.catalog.directory)
     lines = result.output_tail.splitlines()[-5:]
     how = "killed at its timeout" if result.timed_out else f"exit {result.exit_code}"
     ctx.say("\n".join([f"orion: {ids} on {host}: {how} after {result.duration_s:.0f} s",
